@@ -1,0 +1,30 @@
+"""klsym: KL divergence, entropy and cross-entropy derived by SymPy.
+
+Families are declared by their density; KL(p || q), H(p) and H(p, q) are
+derived from it, never typed in.
+
+Examples
+--------
+>>> import klsym
+>>> klsym.kl("normal", "normal")  # doctest: +SKIP
+"""
+
+__version__ = "0.1.0"
+
+from .errors import (DerivationError, FamilyDefinitionError, KlsymError,  # noqa: E402
+                     ParameterError, UnknownFamilyError)
+from .family import Distribution, Family, define_family  # noqa: E402
+from .registry import lookup as family, names as _names, unregister  # noqa: E402
+from .families import *  # noqa: E402,F401,F403
+from .families import __all__ as _builtin_classes  # noqa: E402
+from .derive import cross_entropy, entropy, kl  # noqa: E402
+
+
+def families():
+    """Names of every registered family (built-in and user-defined)."""
+    return _names()
+
+
+__all__ = ["DerivationError", "Distribution", "Family", "FamilyDefinitionError", "KlsymError",
+           "ParameterError", "UnknownFamilyError", "cross_entropy", "define_family", "entropy",
+           "families", "family", "kl", "unregister", *_builtin_classes]

@@ -1,0 +1,67 @@
+"""A wall-clock budget for derivations, so that no SymPy call hangs forever.
+
+SymPy's ``integrate`` and ``summation`` can run for minutes on integrals they
+will not finish.  Each derivation runs inside :func:`time_budget`; when the
+budget is spent a :class:`~klsym.errors.DerivationError` naming the route is
+raised.  The budget uses ``SIGALRM`` and so applies only in the main thread of
+a process on a POSIX system; elsewhere derivations run unbudgeted.
+"""
+
+import contextlib
+import os
+import signal
+import threading
+import time
+
+from .errors import DerivationError
+
+DEFAULT_SECONDS = float(os.environ.get("KLSYM_TIME_BUDGET", "120"))
+
+
+class _Expired(BaseException):
+    """Raised by the alarm handler; a BaseException so SymPy cannot swallow it."""
+
+
+def _can_alarm():
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def time_budget(seconds=None, route="derivation"):
+    """Raise DerivationError if the body runs longer than ``seconds``.
+
+    Nested budgets keep the tighter deadline of the two.
+
+    Examples
+    --------
+    >>> with time_budget(5, route="demo"):
+    ...     total = sum(range(10))
+    """
+    seconds = DEFAULT_SECONDS if seconds is None else float(seconds)
+    if seconds <= 0 or not _can_alarm():
+        yield
+        return
+    previous_remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    previous_handler = signal.getsignal(signal.SIGALRM)
+    start = time.monotonic()
+    limit = seconds if previous_remaining == 0 else min(seconds, previous_remaining)
+
+    def expire(signum, frame):
+        raise _Expired()
+
+    signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    except _Expired:
+        if previous_remaining and previous_remaining <= seconds:
+            raise  # the outer budget expired: let it report
+        raise DerivationError(
+            f"the {route} route did not finish within its {seconds:g} s budget "
+            f"(set KLSYM_TIME_BUDGET to allow more)", route=route) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_remaining:
+            left = previous_remaining - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))

@@ -1,0 +1,103 @@
+"""On-disk cache of derived expressions.
+
+Entries are keyed by a hash of what determines the result: the family
+declarations involved, the quantity and route, and the klsym and SymPy
+versions.  Each entry is a small JSON file holding the expression's ``srepr``
+and a checksum; writes are atomic (write to a temporary file, then
+``os.replace``) and an entry that fails to parse or whose checksum disagrees
+is discarded and rebuilt.
+
+``KLSYM_CACHE_DIR`` chooses the directory (default: ``$XDG_CACHE_HOME/klsym``
+or ``~/.cache/klsym``); ``KLSYM_CACHE=0`` or :func:`set_enabled` turns the
+disk cache off.  An in-memory layer sits in front of the disk in either case.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import sympy
+
+from . import __version__
+
+_memory = {}
+_enabled = os.environ.get("KLSYM_CACHE", "1").lower() not in ("0", "false", "no", "off")
+
+
+def set_enabled(flag):
+    """Turn the on-disk cache on or off for this process (memory cache stays)."""
+    global _enabled
+    _enabled = bool(flag)
+
+
+def is_enabled():
+    """Whether derived results are read from and written to disk."""
+    return _enabled
+
+
+def directory():
+    """The cache directory in force (it is created on first write)."""
+    env = os.environ.get("KLSYM_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "klsym"
+
+
+def make_key(*parts):
+    """Hash ``parts`` together with the klsym and SymPy versions."""
+    text = "\x1f".join([__version__, sympy.__version__, *map(str, parts)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def clear_memory():
+    """Forget the in-memory layer (the disk is untouched)."""
+    _memory.clear()
+
+
+def _checksum(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load(key):
+    """Return the cached expression for ``key``, or None on a miss."""
+    if key in _memory:
+        return _memory[key]
+    if not _enabled:
+        return None
+    path = directory() / f"{key}.json"
+    try:
+        entry = json.loads(path.read_text())
+        text = entry["srepr"]
+        if entry["sha256"] != _checksum(text):
+            raise ValueError("checksum mismatch")
+        value = sympy.sympify(text)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a corrupt entry: drop it and derive again
+        warnings.warn(f"klsym: discarding corrupt cache entry {path.name} ({exc})")
+        path.unlink(missing_ok=True)
+        return None
+    _memory[key] = value
+    return value
+
+
+def store(key, value):
+    """Remember ``value`` under ``key`` in memory and, if enabled, on disk."""
+    _memory[key] = value
+    if not _enabled:
+        return
+    folder = directory()
+    text = sympy.srepr(value)
+    payload = json.dumps({"srepr": text, "sha256": _checksum(text)})
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(payload)
+        os.replace(tmp, folder / f"{key}.json")
+    except OSError as exc:  # a read-only or full disk must not break a derivation
+        warnings.warn(f"klsym: could not write the cache in {folder} ({exc})")

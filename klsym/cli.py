@@ -1,0 +1,143 @@
+"""The ``klsym`` command line.
+
+Examples::
+
+    klsym kl normal normal                      # symbolic closed form
+    klsym kl gamma gamma --p alpha=2,beta=3 --q alpha=1,beta=1 --digits 30
+    klsym entropy beta --format latex
+    klsym cross-entropy poisson poisson
+    klsym form gamma                            # exponential-family pieces
+    klsym families
+"""
+
+import argparse
+import sys
+
+import sympy
+
+from . import __version__
+from .derive import ROUTES, cross_entropy, entropy, kl
+from .errors import KlsymError
+from .registry import all_families, lookup
+
+
+def _parse_values(text, family):
+    if not text:
+        return family
+    values = {}
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"expected name=value in {item!r}")
+        values[name.strip()] = sympy.Rational(value.strip()) if _is_decimal(value) \
+            else sympy.sympify(value.strip())
+    return family(**values)
+
+
+def _is_decimal(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _show(expr, args):
+    if args.digits:
+        expr = sympy.N(expr, args.digits)
+    if args.format == "latex":
+        return sympy.latex(expr)
+    if args.format == "pretty":
+        return sympy.pretty(expr, use_unicode=True)
+    return str(expr)
+
+
+def _derive(args):
+    p = _parse_values(args.p, lookup(args.family_p))
+    if args.command == "entropy":
+        return entropy(p, route=args.route)
+    q = _parse_values(args.q, lookup(args.family_q))
+    return (kl if args.command == "kl" else cross_entropy)(p, q, route=args.route)
+
+
+def _families(args):
+    rows = []
+    for f in all_families():
+        kind = "exponential family" if f.is_exponential_family else (
+            f"exponential family given {', '.join(map(str, f.canonical.fixed))}"
+            if f.canonical else "not an exponential family")
+        rows.append(f"{f.name:<18} {f.title}({', '.join(f.parameter_names)})  "
+                    f"{'discrete' if f.discrete else 'continuous'}, support {f.support}; {kind}")
+    return "\n".join(rows)
+
+
+def _form(args):
+    f = lookup(args.family_p)
+    form = f.canonical
+    if form is None:
+        return f"{f.title} has no exponential-family form (its parameters cannot be " \
+               f"separated from {f.variable})."
+    show = (lambda e: sympy.latex(e)) if args.format == "latex" else str
+    lines = [f"{f.title}: p({f.variable}) = h({f.variable}) exp(eta . T({f.variable}) - A)"]
+    if form.fixed:
+        lines.append(f"  for fixed {', '.join(map(str, form.fixed))}")
+    lines += [f"  eta   = {show(tuple(form.natural_parameters))}",
+              f"  T     = {show(tuple(form.sufficient_statistics))}",
+              f"  A     = {show(form.log_normalizer)}",
+              f"  log h = {show(form.log_base_measure)}"]
+    if form.mean_statistics is not None:
+        lines.append(f"  E[T]  = {show(tuple(form.mean_statistics))}")
+    return "\n".join(lines)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="klsym", description="KL divergence, entropy and cross-entropy derived by SymPy.",
+        epilog="Family names: " + ", ".join(f.name for f in all_families()))
+    parser.add_argument("--version", action="version", version=f"klsym {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def output_options(p):
+        p.add_argument("--format", choices=("text", "pretty", "latex"), default="text",
+                       help="how to print the expression (default: text)")
+
+    for name, help_text, two in (("kl", "KL(p || q)", True),
+                                 ("cross-entropy", "cross-entropy H(p, q)", True),
+                                 ("entropy", "entropy H(p)", False)):
+        p = sub.add_parser(name, help=f"derive {help_text}", description=f"Derive {help_text}.")
+        p.add_argument("family_p", help="family of p, e.g. normal")
+        if two:
+            p.add_argument("family_q", help="family of q")
+        p.add_argument("--p", metavar="NAME=VALUE,...", help="numeric parameters of p")
+        if two:
+            p.add_argument("--q", metavar="NAME=VALUE,...", help="numeric parameters of q")
+        p.add_argument("--route", choices=ROUTES, default="auto", help="derivation route")
+        p.add_argument("--digits", type=int, default=0,
+                       help="evaluate numerically to this many significant digits")
+        output_options(p)
+    p = sub.add_parser("form", help="show a family's exponential-family form")
+    p.add_argument("family_p", metavar="family")
+    output_options(p)
+    sub.add_parser("families", help="list the registered families")
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``klsym`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "families":
+            out = _families(args)
+        elif args.command == "form":
+            out = _form(args)
+        else:
+            out = _show(_derive(args), args)
+    except (KlsymError, ValueError, TypeError) as exc:
+        print(f"klsym: error: {exc}", file=sys.stderr)
+        return 2
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""KL divergence, entropy and cross-entropy, derived from the declarations.
+
+Two routes, both generic:
+
+* ``"exponential-family"`` (same family with a minimal exponential-family
+  form): ``KL(p||q) = A(q) - A(p) - (eta_q - eta_p) . E_p[T]`` with
+  ``E_p[T] = grad_eta A`` through the chain rule (see :mod:`klsym.canonical`);
+  ``H(p) = A(p) - eta_p . E_p[T] - E_p[log h]``;
+  ``H(p, q) = A(q) - eta_q . E_p[T] - E_p[log h]``.
+* ``"expectation"`` (any pair on the same kind of space): ``log p - log q``
+  (or ``log p``, ``log q``) is split into elementary terms whose expectations
+  under ``p`` come from :mod:`klsym.expectations`.
+
+Parameters held fixed by a family's form (binomial ``n``, negative binomial
+``r``) must agree between p and q for the closed form; otherwise the result is
+the unevaluated defining sum or integral, inside a ``Piecewise``.
+
+Symbolic results are derived once per family pair, in parameters suffixed
+``_p`` and ``_q``, cached (see :mod:`klsym.cache`), and then evaluated at the
+given parameter values.
+"""
+
+import warnings
+
+import sympy
+from sympy import Add, S
+
+from . import cache
+from .budget import time_budget
+from .errors import DerivationError
+from .expectations import expectation
+from .family import Distribution, Family
+from .registry import lookup
+from .textbook import textbook
+
+ROUTES = ("auto", "exponential-family", "expectation")
+
+
+def kl(p, q, *, route="auto", budget=None):
+    """KL(p || q) = E_p[log p(X) - log q(X)], derived in closed form.
+
+    Parameters
+    ----------
+    p, q : Distribution, Family or str
+        A distribution (numeric or symbolic parameters), or a family / family
+        name for the fully symbolic result in parameters ``<name>_p`` and
+        ``<name>_q``.
+    route : {"auto", "exponential-family", "expectation"}
+        Derivation route; "auto" takes the exponential-family route where it
+        applies.
+    budget : float, optional
+        Seconds allowed for the derivation (default ``KLSYM_TIME_BUDGET`` or
+        120); a :class:`~klsym.errors.DerivationError` is raised past it.
+
+    Returns
+    -------
+    sympy.Expr
+        Evaluate numerically with ``sympy.N(expr, digits)``.
+
+    Examples
+    --------
+    >>> import klsym
+    >>> klsym.kl(klsym.Exponential(lam=1), klsym.Exponential(lam=2))
+    1 - log(2)
+    """
+    fp, vp = _resolve(p, "p")
+    fq, vq = _resolve(q, "q")
+    expr = _symbolic("kl", fp, fq, route, budget)
+    return _evaluate(expr, {**vp, **vq})
+
+
+def entropy(p, *, route="auto", budget=None):
+    """Differential (continuous) or Shannon (discrete) entropy H(p) = -E_p[log p].
+
+    A family or family name gives the symbolic entropy in the family's own
+    parameter names.
+
+    Examples
+    --------
+    >>> import klsym
+    >>> klsym.entropy(klsym.Exponential(lam=1))
+    1
+    """
+    fp, vp = _resolve(p, None)
+    expr = _symbolic("entropy", fp, None, route, budget)
+    return _evaluate(expr, vp)
+
+
+def cross_entropy(p, q, *, route="auto", budget=None):
+    """Cross-entropy H(p, q) = -E_p[log q(X)]; arguments as for :func:`kl`.
+
+    Examples
+    --------
+    >>> import klsym
+    >>> klsym.cross_entropy(klsym.Exponential(lam=1), klsym.Exponential(lam=1))
+    1
+    """
+    fp, vp = _resolve(p, "p")
+    fq, vq = _resolve(q, "q")
+    expr = _symbolic("cross_entropy", fp, fq, route, budget)
+    return _evaluate(expr, {**vp, **vq})
+
+
+# -- plumbing -------------------------------------------------------------
+def _resolve(arg, suffix):
+    """``(family, {suffixed symbol: value})`` for a distribution, family or name."""
+    if isinstance(arg, str):
+        arg = lookup(arg)
+    if isinstance(arg, Family):
+        return arg, {}
+    if isinstance(arg, Distribution):
+        names = arg.family.renaming(suffix) if suffix else {s: s for s in arg.family.params}
+        return arg.family, {names[s]: v for s, v in arg.values.items()}
+    raise TypeError(f"expected a distribution, a family or a family name; got {arg!r}")
+
+
+def _evaluate(expr, values):
+    if not values:
+        return expr
+    out = expr.subs(values, simultaneous=True)
+    return out.doit(deep=False) if isinstance(out, sympy.Piecewise) else out
+
+
+def _symbolic(quantity, fp, fq, route, budget):
+    if route not in ROUTES:
+        raise ValueError(f"route must be one of {', '.join(ROUTES)}; got {route!r}")
+    if route == "auto":
+        route = "exponential-family" if _has_route_one(fp, fq) else "expectation"
+    key = cache.make_key(quantity, route, fp.fingerprint, fq.fingerprint if fq else "")
+    found = cache.load(key)
+    if found is not None:
+        return found
+    with time_budget(budget, route=route):
+        if route == "exponential-family":
+            if not _has_route_one(fp, fq):
+                raise DerivationError(
+                    f"the exponential-family route needs one family with a minimal "
+                    f"exponential-family form; {fp.name}"
+                    f"{'' if fq is None else ' / ' + fq.name} has none", route=route)
+            expr = _by_exponential_family(quantity, fp)
+        else:
+            expr = _by_expectation(quantity, fp, fq)
+        expr = textbook(expr)
+    cache.store(key, expr)
+    return expr
+
+
+def _has_route_one(fp, fq):
+    return (fq is None or fq is fp) and fp.canonical is not None and fp.canonical.is_minimal
+
+
+def _suffixed(family, quantity):
+    """Renamings for p and q: q's fixed parameters become p's in the closed form."""
+    if quantity == "entropy":
+        same = {s: s for s in family.params}
+        return same, same, S.true
+    to_p, to_q = family.renaming("p"), family.renaming("q")
+    fixed = family.canonical.fixed if family.canonical else ()
+    agree = sympy.And(*[sympy.Eq(to_p[s], to_q[s]) for s in fixed])
+    closed_q = {s: (to_p[s] if s in fixed else to_q[s]) for s in family.params}
+    return to_p, closed_q, agree
+
+
+def _guarded(closed, agree, quantity, fp, fq):
+    """Wrap ``closed`` in a Piecewise on the fixed parameters agreeing."""
+    if agree == S.true:
+        return closed
+    return sympy.Piecewise((closed, agree), (_definition(quantity, fp, fq), True))
+
+
+def _by_exponential_family(quantity, family):
+    form = family.canonical
+    to_p, to_q, agree = _suffixed(family, quantity)
+    a, eta = form.log_normalizer, sympy.Matrix(form.natural_parameters)
+    mean_t = sympy.Matrix(form.mean_statistics).subs(to_p, simultaneous=True)
+    eta_p = eta.subs(to_p, simultaneous=True)
+    eta_q = eta.subs(to_q, simultaneous=True)
+    a_p, a_q = a.subs(to_p, simultaneous=True), a.subs(to_q, simultaneous=True)
+    if quantity == "kl":
+        return _guarded(a_q - a_p - (eta_q - eta_p).dot(mean_t), agree, quantity, family, family)
+    log_h = expectation(family, form.log_base_measure).subs(to_p, simultaneous=True)
+    if quantity == "entropy":
+        return a_p - eta_p.dot(mean_t) - log_h
+    return _guarded(a_q - eta_q.dot(mean_t) - log_h, agree, quantity, family, family)
+
+
+def _by_expectation(quantity, fp, fq):
+    if fq is not None and fq is not fp and not _check_compatible(fp, fq):
+        return S.Infinity  # p puts mass where q has none
+    x = fp.variable
+    if fq is fp or quantity == "entropy":
+        to_p, to_q, agree = _suffixed(fp, quantity)
+    else:
+        to_p, to_q, agree = fp.renaming("p"), fq.renaming("q"), S.true
+    # Expectations are taken in p's own symbols; q's parameters are renamed
+    # first so the two never collide.
+    log_q = fq.log_density.subs(fq.variable, x).subs(to_q, simultaneous=True) if fq else None
+    integrand = {"kl": lambda: fp.log_density - log_q,
+                 "entropy": lambda: -fp.log_density,
+                 "cross_entropy": lambda: -log_q}[quantity]()
+    value = Add(*[coefficient * expectation(fp, g) for g, coefficient in _by_statistic(integrand, x)])
+    if value.has(sympy.Integral, sympy.Sum) and fq is not None and fq is not fp:
+        warnings.warn(f"klsym: part of the {quantity} of {fp.name} and {fq.name} has no closed "
+                      f"form here and is left as an unevaluated sum/integral", stacklevel=4)
+    value = value.subs(to_p, simultaneous=True)
+    return value if quantity == "entropy" else _guarded(value, agree, quantity, fp, fq)
+
+
+def _by_statistic(expr, x):
+    """Group the additive terms of ``expr`` by their factor in ``x``."""
+    groups = {}
+    for term in Add.make_args(sympy.expand(expr)):
+        coefficient, g = term.as_independent(x, as_Add=False)
+        groups[g] = groups.get(g, S.Zero) + coefficient
+    return [(g, c) for g, c in groups.items() if c != 0]
+
+
+def _check_compatible(fp, fq):
+    """True if supp p lies inside supp q, False if provably not; raise if unknown."""
+    if fp.discrete != fq.discrete:
+        raise DerivationError(
+            f"{fp.name} is {'discrete' if fp.discrete else 'continuous'} and {fq.name} is not: "
+            f"KL between them is not defined", route="expectation")
+    inside = fp.support.is_subset(fq.support)
+    if inside is False and not (fp.support.free_symbols or fq.support.free_symbols):
+        return False
+    if inside is not True:
+        raise DerivationError(
+            f"the support of {fp.name} ({fp.support}) is not known to lie inside that of "
+            f"{fq.name} ({fq.support}); KL across such supports needs the support rule, "
+            f"which klsym does not implement yet", route="expectation")
+    return True
+
+
+def _definition(quantity, fp, fq):
+    """The defining, unevaluated sum/integral (used where no closed form holds)."""
+    x = fp.variable
+    to_p, to_q = fp.renaming("p"), fq.renaming("q")
+    p = fp.pdf.subs(to_p, simultaneous=True)
+    q = fq.pdf.subs(fq.variable, x).subs(to_q, simultaneous=True)
+    body = p * sympy.log(p / q) if quantity == "kl" else -p * sympy.log(q)
+    support = fp.support.subs(to_p, simultaneous=True)
+    if fp.discrete:
+        return sympy.Sum(body, (x, support.inf, support.sup))
+    return sympy.Integral(body, (x, support.inf, support.sup))

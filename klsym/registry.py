@@ -1,0 +1,56 @@
+"""The registry of families, looked up by name.
+
+A name is registered once; registering it again is refused rather than
+silently replacing the first family (TensorFlow Probability does the same).
+"""
+
+import difflib
+
+from .errors import FamilyDefinitionError, UnknownFamilyError
+
+_FAMILIES = {}
+
+
+def register(family):
+    """Add ``family`` under ``family.name``; refuse a name already taken."""
+    key = family.name.lower()
+    if key in _FAMILIES:
+        raise FamilyDefinitionError(
+            f"a family named {family.name!r} is already registered; "
+            f"choose another name or call klsym.unregister({family.name!r}) first")
+    _FAMILIES[key] = family
+    return family
+
+
+def unregister(name):
+    """Remove a family from the registry (e.g. to redefine a user family)."""
+    _FAMILIES.pop(lookup(name).name.lower())
+
+
+def lookup(name):
+    """Return the family registered as ``name`` (case-insensitive).
+
+    Raises
+    ------
+    UnknownFamilyError
+        With the list of known names and the closest matches.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"a family name must be a string, got {type(name).__name__}")
+    key = name.lower().replace("_", "").replace("-", "").replace(" ", "")
+    if key in _FAMILIES:
+        return _FAMILIES[key]
+    close = difflib.get_close_matches(key, list(_FAMILIES), n=3)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise UnknownFamilyError(
+        f"unknown family {name!r}.{hint} Known families: {', '.join(names())}")
+
+
+def names():
+    """Sorted names of every registered family."""
+    return sorted(_FAMILIES)
+
+
+def all_families():
+    """Every registered family, sorted by name."""
+    return [_FAMILIES[n] for n in names()]
