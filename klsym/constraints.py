@@ -175,7 +175,8 @@ def _check_kind(family_title, symbol, value):
 # Candidate values for sampling admissible points: small, exact, varied in
 # sign and scale so that dependent constraints (b > a, p < 1) find a match.
 _CANDIDATES = [sympy.Rational(3, 2), sympy.Rational(7, 10), 2, sympy.Rational(1, 3),
-               3, -sympy.Rational(1, 2), 5, sympy.Rational(9, 4), -2, 1]
+               3, -sympy.Rational(1, 2), 5, sympy.Rational(9, 4), -2, 1,
+               sympy.Rational(2, 5), sympy.Rational(1, 8)]
 
 
 def admissible_points(params, constraints, count=3):
