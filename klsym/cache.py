@@ -24,6 +24,7 @@ import sympy
 from . import __version__
 
 _memory = {}
+_other_memories = []  # in-memory layers of other modules, cleared together
 _enabled = os.environ.get("KLSYM_CACHE", "1").lower() not in ("0", "false", "no", "off")
 
 
@@ -53,9 +54,17 @@ def make_key(*parts):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def remember_in_memory(table):
+    """Register a module's memo dict so :func:`clear_memory` clears it too."""
+    _other_memories.append(table)
+    return table
+
+
 def clear_memory():
-    """Forget the in-memory layer (the disk is untouched)."""
+    """Forget every in-memory layer (the disk is untouched)."""
     _memory.clear()
+    for table in _other_memories:
+        table.clear()
 
 
 def _checksum(text):

@@ -202,3 +202,21 @@ def admissible_points(params, constraints, count=3):
         if len(found) >= count:
             break
     return found
+
+
+def resolve_piecewise(expr, facts):
+    """Replace each Piecewise by the branch ``facts`` decide, where they do.
+
+    A branch is taken only when every earlier condition is decided False and
+    its own is decided True; otherwise the Piecewise is kept.
+    """
+    def pick(pw):
+        for value, cond in pw.args:
+            verdict = decide(cond, facts)
+            if verdict is True:
+                return value
+            if verdict is None:
+                return pw
+        return pw
+
+    return expr.replace(lambda e: isinstance(e, sympy.Piecewise), pick)

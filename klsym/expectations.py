@@ -22,11 +22,12 @@ When none finishes, the honest answer is the unevaluated ``Integral`` or
 import sympy
 from sympy import Add, S
 
+from . import cache
 from .budget import time_budget
 from .errors import DerivationError
-from .normalisation import resolve_piecewise
+from .constraints import resolve_piecewise
 
-_memo = {}
+_memo = cache.remember_in_memory({})
 #: How each expectation was obtained: {(family name, g): "lemma" | "moment" | "integral" | "unevaluated"}
 SOURCES = {}
 
@@ -82,6 +83,11 @@ def _derive(family, g, budget):
     except (DerivationError, NotImplementedError, ValueError, TypeError, ZeroDivisionError):
         pass
     return definition(family, g), "unevaluated"
+
+
+def total_mass(family):
+    """The symbolic integral (sum) of the density, or None if not found."""
+    return _integrate(family, family.pdf)
 
 
 def definition(family, g):

@@ -297,8 +297,6 @@ def define_family(name, pdf, variable, params, support, discrete=False, constrai
         raise FamilyDefinitionError(
             f"the density of {name!r} uses {', '.join(sorted(map(str, stray)))}, "
             f"which is neither the variable nor a declared parameter")
-    if variable not in pdf.free_symbols:
-        raise FamilyDefinitionError(f"the density of {name!r} does not depend on {variable}")
     stray = support.free_symbols - set(params)
     if stray:
         raise FamilyDefinitionError(
@@ -308,8 +306,13 @@ def define_family(name, pdf, variable, params, support, discrete=False, constrai
         if c.free_symbols - set(params):
             raise FamilyDefinitionError(
                 f"constraint {c} of {name!r} mentions symbols that are not parameters")
-    family = Family(name.lower(), pdf, variable, params, support, discrete, constraints,
-                    title=title, lemmas=lemmas, description=description)
+    try:
+        family = Family(name.lower(), pdf, variable, params, support, discrete, constraints,
+                        title=title, lemmas=lemmas, description=description)
+    except sympy.core.facts.InconsistentAssumptions:
+        raise FamilyDefinitionError(
+            f"no admissible parameter point exists for {name!r}: the constraints "
+            f"{list(constraints)} contradict each other") from None
     if check:
         family.check_density()
     if register:

@@ -13,6 +13,7 @@ from sympy import S
 
 from .budget import time_budget
 from .errors import DerivationError, FamilyDefinitionError
+from .expectations import total_mass
 
 DIGITS = 30
 
@@ -33,35 +34,8 @@ def _support_ok(family):
 
 
 def _symbolic_total(family):
-    x = family.variable
-    support = family.support
-    if family.discrete:
-        lo, hi = support.inf, support.sup
-        total = sympy.summation(family.pdf, (x, lo, hi))
-    else:
-        total = sympy.integrate(family.pdf, (x, support.inf, support.sup), conds="none")
-    if total.has(sympy.Integral, sympy.Sum):
-        return None
-    total = resolve_piecewise(total, family.constraints)
-    if isinstance(total, sympy.Piecewise):
-        return None
-    return sympy.simplify(total - 1) == 0
-
-
-def resolve_piecewise(expr, facts):
-    """Replace each Piecewise by the branch the facts decide, where they do."""
-    from .constraints import decide
-
-    def pick(pw):
-        for value, cond in pw.args:
-            verdict = decide(cond, facts)
-            if verdict is True:
-                return value
-            if verdict is None:
-                return pw
-        return pw
-
-    return expr.replace(lambda e: isinstance(e, sympy.Piecewise), pick)
+    total = total_mass(family)
+    return None if total is None else sympy.simplify(total - 1) == 0
 
 
 def numeric_total(pdf, variable, support, discrete, dps=DIGITS):
@@ -72,7 +46,7 @@ def numeric_total(pdf, variable, support, discrete, dps=DIGITS):
         if discrete:
             start = int(lo)
             if hi.is_finite:
-                total = mpmath.fsum(f(k) for k in range(start, int(hi) + 1))
+                total = mpmath.fsum(f(mpmath.mpf(k)) for k in range(start, int(hi) + 1))
             else:
                 total = mpmath.nsum(f, [start, mpmath.inf])
         else:

@@ -11,9 +11,14 @@ from .errors import FamilyDefinitionError, UnknownFamilyError
 _FAMILIES = {}
 
 
+def _key(name):
+    """Names match ignoring case, spaces, dashes and underscores."""
+    return name.lower().replace("_", "").replace("-", "").replace(" ", "")
+
+
 def register(family):
     """Add ``family`` under ``family.name``; refuse a name already taken."""
-    key = family.name.lower()
+    key = _key(family.name)
     if key in _FAMILIES:
         raise FamilyDefinitionError(
             f"a family named {family.name!r} is already registered; "
@@ -24,7 +29,7 @@ def register(family):
 
 def unregister(name):
     """Remove a family from the registry (e.g. to redefine a user family)."""
-    _FAMILIES.pop(lookup(name).name.lower())
+    _FAMILIES.pop(_key(lookup(name).name))
 
 
 def lookup(name):
@@ -37,7 +42,7 @@ def lookup(name):
     """
     if not isinstance(name, str):
         raise TypeError(f"a family name must be a string, got {type(name).__name__}")
-    key = name.lower().replace("_", "").replace("-", "").replace(" ", "")
+    key = _key(name)
     if key in _FAMILIES:
         return _FAMILIES[key]
     close = difflib.get_close_matches(key, list(_FAMILIES), n=3)
@@ -48,9 +53,9 @@ def lookup(name):
 
 def names():
     """Sorted names of every registered family."""
-    return sorted(_FAMILIES)
+    return sorted(f.name for f in _FAMILIES.values())
 
 
 def all_families():
     """Every registered family, sorted by name."""
-    return [_FAMILIES[n] for n in names()]
+    return sorted(_FAMILIES.values(), key=lambda f: f.name)
