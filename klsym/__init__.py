@@ -6,7 +6,8 @@ derived from it, never typed in.
 Examples
 --------
 >>> import klsym
->>> klsym.kl("normal", "normal")  # doctest: +SKIP
+>>> klsym.kl(klsym.Normal(mu=0, sigma=1), klsym.Normal(mu=1, sigma=1))
+1/2
 """
 
 __version__ = "0.1.0"
@@ -18,6 +19,7 @@ from .registry import lookup as family, names as _names, unregister  # noqa: E40
 from .families import *  # noqa: E402,F401,F403
 from .families import __all__ as _builtin_classes  # noqa: E402
 from .derive import cross_entropy, entropy, kl  # noqa: E402
+from .printing import latex  # noqa: E402
 
 
 def families():
@@ -27,4 +29,4 @@ def families():
 
 __all__ = ["DerivationError", "Distribution", "Family", "FamilyDefinitionError", "KlsymError",
            "ParameterError", "UnknownFamilyError", "cross_entropy", "define_family", "entropy",
-           "families", "family", "kl", "unregister", *_builtin_classes]
+           "families", "family", "kl", "latex", "unregister", *_builtin_classes]

@@ -18,6 +18,7 @@ import sympy
 from . import __version__
 from .derive import ROUTES, cross_entropy, entropy, kl
 from .errors import KlsymError
+from .printing import latex
 from .registry import all_families, lookup
 
 
@@ -46,7 +47,7 @@ def _show(expr, args):
     if args.digits:
         expr = sympy.N(expr, args.digits)
     if args.format == "latex":
-        return sympy.latex(expr)
+        return latex(expr)
     if args.format == "pretty":
         return sympy.pretty(expr, use_unicode=True)
     return str(expr)
@@ -77,7 +78,7 @@ def _form(args):
     if form is None:
         return f"{f.title} has no exponential-family form (its parameters cannot be " \
                f"separated from {f.variable})."
-    show = (lambda e: sympy.latex(e)) if args.format == "latex" else str
+    show = latex if args.format == "latex" else str
     lines = [f"{f.title}: p({f.variable}) = h({f.variable}) exp(eta . T({f.variable}) - A)"]
     if form.fixed:
         lines.append(f"  for fixed {', '.join(map(str, form.fixed))}")

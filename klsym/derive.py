@@ -36,7 +36,7 @@ from .textbook import textbook
 ROUTES = ("auto", "exponential-family", "expectation")
 
 
-def kl(p, q, *, route="auto", budget=None):
+def kl(p, q, *, route="auto", budget=None, base=None):
     """KL(p || q) = E_p[log p(X) - log q(X)], derived in closed form.
 
     Parameters
@@ -51,6 +51,8 @@ def kl(p, q, *, route="auto", budget=None):
     budget : float, optional
         Seconds allowed for the derivation (default ``KLSYM_TIME_BUDGET`` or
         120); a :class:`~klsym.errors.DerivationError` is raised past it.
+    base : number, optional
+        Logarithm base of the result (default: natural log, nats; 2 gives bits).
 
     Returns
     -------
@@ -66,14 +68,14 @@ def kl(p, q, *, route="auto", budget=None):
     fp, vp = _resolve(p, "p")
     fq, vq = _resolve(q, "q")
     expr = _symbolic("kl", fp, fq, route, budget)
-    return _evaluate(expr, {**vp, **vq})
+    return _in_base(_evaluate(expr, {**vp, **vq}), base)
 
 
-def entropy(p, *, route="auto", budget=None):
+def entropy(p, *, route="auto", budget=None, base=None):
     """Differential (continuous) or Shannon (discrete) entropy H(p) = -E_p[log p].
 
     A family or family name gives the symbolic entropy in the family's own
-    parameter names.
+    parameter names; ``route``, ``budget`` and ``base`` are as for :func:`kl`.
 
     Examples
     --------
@@ -83,10 +85,10 @@ def entropy(p, *, route="auto", budget=None):
     """
     fp, vp = _resolve(p, None)
     expr = _symbolic("entropy", fp, None, route, budget)
-    return _evaluate(expr, vp)
+    return _in_base(_evaluate(expr, vp), base)
 
 
-def cross_entropy(p, q, *, route="auto", budget=None):
+def cross_entropy(p, q, *, route="auto", budget=None, base=None):
     """Cross-entropy H(p, q) = -E_p[log q(X)]; arguments as for :func:`kl`.
 
     Examples
@@ -98,7 +100,7 @@ def cross_entropy(p, q, *, route="auto", budget=None):
     fp, vp = _resolve(p, "p")
     fq, vq = _resolve(q, "q")
     expr = _symbolic("cross_entropy", fp, fq, route, budget)
-    return _evaluate(expr, {**vp, **vq})
+    return _in_base(_evaluate(expr, {**vp, **vq}), base)
 
 
 # -- plumbing -------------------------------------------------------------
@@ -112,6 +114,15 @@ def _resolve(arg, suffix):
         names = arg.family.renaming(suffix) if suffix else {s: s for s in arg.family.params}
         return arg.family, {names[s]: v for s, v in arg.values.items()}
     raise TypeError(f"expected a distribution, a family or a family name; got {arg!r}")
+
+
+def _in_base(expr, base):
+    if base is None:
+        return expr
+    base = sympy.sympify(base)
+    if base.is_positive is False or base == 1:
+        raise ValueError(f"base must be positive and not 1; got {base}")
+    return expr / sympy.log(base)
 
 
 def _evaluate(expr, values):

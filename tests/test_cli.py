@@ -56,3 +56,9 @@ def test_console_script_help():
     out = subprocess.run([sys.executable, "-m", "klsym.cli", "--help"], capture_output=True,
                          text=True, check=True).stdout
     assert "kl" in out and "entropy" in out and "Family names" in out
+
+
+def test_latex_uses_textbook_notation(capsys):
+    out = run(capsys, "kl", "gamma", "gamma", "--format", "latex")[1]
+    assert r"\psi\left(\alpha_{p}\right)" in out and r"\ln\Gamma" in out
+    assert r"\lambda" in run(capsys, "entropy", "poisson", "--format", "latex")[1]

@@ -82,3 +82,12 @@ def test_fixed_parameters_that_differ_leave_the_defining_sum():
     assert not equal.has(sympy.Sum)
     different = klsym.kl(b(n=4, p=sympy.Rational(1, 3)), b(n=6, p=sympy.Rational(1, 2)))
     assert different.has(sympy.Sum)
+
+
+def test_base_converts_nats():
+    p, q = klsym.Bernoulli(p=sympy.Rational(1, 4)), klsym.Bernoulli(p=sympy.Rational(1, 2))
+    assert sympy.simplify(klsym.kl(p, q, base=2) * sympy.log(2) - klsym.kl(p, q)) == 0
+    bits = sympy.N(klsym.entropy(q, base=2), 40)
+    assert abs(bits - sympy.N(klsym.entropy(q) / sympy.log(2), 40)) < sympy.Float(10) ** -35
+    with pytest.raises(ValueError, match="base"):
+        klsym.entropy(q, base=1)
