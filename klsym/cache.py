@@ -1,8 +1,8 @@
 """On-disk cache of derived expressions.
 
 Entries are keyed by a hash of what determines the result: the family
-declarations involved, the quantity and route, and the klsym and SymPy
-versions.  Each entry is a small JSON file holding the expression's ``srepr``
+declarations involved, the quantity and route, the klsym version (and a hash
+of its source files) and the SymPy version.  Each entry is a small JSON file holding the expression's ``srepr``
 and a checksum; writes are atomic (write to a temporary file, then
 ``os.replace``) and an entry that fails to parse or whose checksum disagrees
 is discarded and rebuilt.
@@ -48,9 +48,21 @@ def directory():
     return Path(base) / "klsym"
 
 
+def _source_digest():
+    """Hash of klsym's own source, so that a development change of the
+    derivation code never reads results derived by older code."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+_SOURCE = _source_digest()
+
+
 def make_key(*parts):
-    """Hash ``parts`` together with the klsym and SymPy versions."""
-    text = "\x1f".join([__version__, sympy.__version__, *map(str, parts)])
+    """Hash ``parts`` with the klsym version, its source and the SymPy version."""
+    text = "\x1f".join([__version__, _SOURCE, sympy.__version__, *map(str, parts)])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

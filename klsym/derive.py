@@ -68,7 +68,7 @@ def kl(p, q, *, route="auto", budget=None, base=None):
     fp, vp = _resolve(p, "p")
     fq, vq = _resolve(q, "q")
     expr = _symbolic("kl", fp, fq, route, budget)
-    return _in_base(_evaluate(expr, {**vp, **vq}), base)
+    return _in_base(_evaluate(expr, vp | vq), base)
 
 
 def entropy(p, *, route="auto", budget=None, base=None):
@@ -100,19 +100,31 @@ def cross_entropy(p, q, *, route="auto", budget=None, base=None):
     fp, vp = _resolve(p, "p")
     fq, vq = _resolve(q, "q")
     expr = _symbolic("cross_entropy", fp, fq, route, budget)
-    return _in_base(_evaluate(expr, {**vp, **vq}), base)
+    return _in_base(_evaluate(expr, vp | vq), base)
 
 
 # -- plumbing -------------------------------------------------------------
+class _Values(dict):
+    """Parameter values keyed by (suffixed) symbol, with their constraints."""
+
+    def __init__(self, values=(), constraints=()):
+        super().__init__(values)
+        self.constraints = list(constraints)
+
+    def __or__(self, other):
+        return _Values({**self, **other}, self.constraints + other.constraints)
+
+
 def _resolve(arg, suffix):
-    """``(family, {suffixed symbol: value})`` for a distribution, family or name."""
+    """``(family, values)`` for a distribution, family or name."""
     if isinstance(arg, str):
         arg = lookup(arg)
     if isinstance(arg, Family):
-        return arg, {}
+        return arg, _Values()
     if isinstance(arg, Distribution):
         names = arg.family.renaming(suffix) if suffix else {s: s for s in arg.family.params}
-        return arg.family, {names[s]: v for s, v in arg.values.items()}
+        constraints = [c.subs(names, simultaneous=True) for c in arg.family.constraints]
+        return arg.family, _Values({names[s]: v for s, v in arg.values.items()}, constraints)
     raise TypeError(f"expected a distribution, a family or a family name; got {arg!r}")
 
 
@@ -129,7 +141,37 @@ def _evaluate(expr, values):
     if not values:
         return expr
     out = expr.subs(values, simultaneous=True)
-    return out.doit(deep=False) if isinstance(out, sympy.Piecewise) else out
+    out = out.doit(deep=False) if isinstance(out, sympy.Piecewise) else out
+    if out.has(sympy.nan, sympy.zoo):
+        # A closed boundary of the parameter domain (geometric p = 1) can
+        # turn a term into 0 * log 0: the value there is the limit from
+        # inside the domain.
+        return _boundary_limit(expr, values)
+    return out
+
+
+def _boundary_limit(expr, values):
+    """Substitute one value at a time, taking the one-sided limit from the
+    admissible side where plain substitution gives nan (or stays undecided)."""
+    for symbol, value in values.items():
+        trial = expr.subs(symbol, value)
+        if not trial.has(sympy.nan, sympy.zoo):
+            expr = trial
+            continue
+        direction = _admissible_side(symbol, value, values.constraints)
+        if direction is None:
+            return sympy.nan
+        expr = sympy.limit(expr, symbol, value, direction)
+    return expr
+
+
+def _admissible_side(symbol, value, constraints):
+    """'-' or '+' when only that side of ``value`` satisfies ``symbol``'s constraints."""
+    own = [c for c in constraints if c.free_symbols == {symbol}]
+    step = sympy.Rational(1, 10 ** 9)
+    sides = [side for side, point in (("-", value - step), ("+", value + step))
+             if all(c.subs(symbol, point) == S.true for c in own)]
+    return sides[0] if len(sides) == 1 else None
 
 
 def _symbolic(quantity, fp, fq, route, budget):
@@ -173,10 +215,22 @@ def _suffixed(family, quantity):
 
 
 def _guarded(closed, agree, quantity, fp, fq):
-    """Wrap ``closed`` in a Piecewise on the fixed parameters agreeing."""
+    """Wrap ``closed`` in a Piecewise on the fixed parameters agreeing.
+
+    Otherwise the value is +oo where p's support escapes q's, and the
+    defining sum/integral elsewhere.
+    """
     if agree == S.true:
         return closed
-    return sympy.Piecewise((closed, agree), (_definition(quantity, fp, fq), True))
+    escape = _escapes(fp.support.subs(fp.renaming("p"), simultaneous=True),
+                      fq.support.subs(fq.renaming("q"), simultaneous=True))
+    return sympy.Piecewise((closed, agree), (S.Infinity, escape),
+                           (_definition(quantity, fp, fq), True))
+
+
+def _escapes(support_p, support_q):
+    """Condition for an interval/range ``support_p`` to reach outside ``support_q``."""
+    return sympy.Or(sympy.Lt(support_p.inf, support_q.inf), sympy.Gt(support_p.sup, support_q.sup))
 
 
 def _by_exponential_family(quantity, family):

@@ -63,3 +63,28 @@ def test_entropy_matches_quadrature(name, point):
     f = klsym.family(name)
     ours = evaluate(klsym.entropy(f(**_plain(point))))
     assert_agree(ours, ref_entropy(name, _plain(point)), what=f"H {name} {point}")
+
+
+def _boundary_points(name):
+    """Admissible points on a closed edge of the domain (geometric p = 1, binomial n = 1)."""
+    f = klsym.family(name)
+    base = f.admissible_points(1)[0]
+    for rel in f.constraints:
+        if isinstance(rel, (sympy.LessThan, sympy.GreaterThan)) and len(rel.free_symbols) == 1:
+            (s,) = rel.free_symbols
+            point = {**base, s: rel.rhs if rel.lhs == s else rel.lhs}
+            if all(c.subs(point) == sympy.true for c in f.constraints):
+                yield f, base, point
+
+
+BOUNDARY = [pytest.param(f, base, edge, id=f"{f.name}-{edge}")
+            for name in CATALOG for f, base, edge in _boundary_points(name)]
+
+
+@pytest.mark.parametrize("f, base, edge", BOUNDARY)
+def test_closed_domain_edges(f, base, edge):
+    for p, q in ((edge, base), (base, edge)):
+        ours = evaluate(klsym.kl(f(**_plain(p)), f(**_plain(q))))
+        assert_agree(ours, ref_kl(f.name, _plain(p), f.name, _plain(q)), what=f"KL {f.name} {p} || {q}")
+    assert_agree(evaluate(klsym.entropy(f(**_plain(edge)))), ref_entropy(f.name, _plain(edge)),
+                 what=f"H {f.name} {edge}")

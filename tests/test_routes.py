@@ -45,6 +45,8 @@ def test_routes_agree(name, quantity):
     branches_one, branches_two = _closed_branches(one), _closed_branches(two)
     assert len(branches_one) == len(branches_two)
     for a, b in zip(branches_one, branches_two):
+        if a == b:  # identical branches (+oo included, where a - b is nan)
+            continue
         difference = sympy.simplify(sympy.expand_log(a - b, force=True))
         assert difference == 0, f"{quantity} of {name}: routes differ by {difference}"
 
