@@ -30,17 +30,8 @@ def _parse_values(text, family):
         name, sep, value = item.partition("=")
         if not sep:
             raise ValueError(f"expected name=value in {item!r}")
-        values[name.strip()] = sympy.Rational(value.strip()) if _is_decimal(value) \
-            else sympy.sympify(value.strip())
+        values[name.strip()] = value.strip()  # parsed exactly by the family
     return family(**values)
-
-
-def _is_decimal(text):
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 def _show(expr, args):

@@ -31,7 +31,13 @@ def to_number(value):
 
     Python floats become the decimal they print as (``0.3 -> 3/10``), so a
     derived expression evaluated with ``sympy.N(expr, 50)`` means what the user
-    wrote; integers, fractions, strings and SymPy expressions are kept exact.
+    wrote; integers, fractions, decimal strings (``"0.3"``) and SymPy
+    expressions are kept exact.
+
+    Examples
+    --------
+    >>> to_number(0.3), to_number("2.5"), to_number("1/3")
+    (3/10, 5/2, 1/3)
     """
     if isinstance(value, bool):
         raise TypeError("a boolean is not a parameter value")
@@ -43,7 +49,12 @@ def to_number(value):
         return sympy.Rational(value.numerator, value.denominator)
     if hasattr(value, "dtype") and getattr(value, "shape", None) == ():  # numpy scalar
         return to_number(value.item())
-    return sympy.sympify(value, strict=not isinstance(value, str))
+    if isinstance(value, str):
+        try:
+            return sympy.Rational(value.strip())  # "0.3" and "3/10" exactly
+        except (TypeError, ValueError):
+            return sympy.sympify(value)
+    return sympy.sympify(value, strict=True)
 
 
 def implied_assumptions(symbol, constraints):
