@@ -20,6 +20,7 @@ from .families import *  # noqa: E402,F401,F403
 from .families import __all__ as _builtin_classes  # noqa: E402
 from .derive import cross_entropy, entropy, kl  # noqa: E402
 from .printing import latex  # noqa: E402
+from . import prove  # noqa: E402
 
 
 def families():
@@ -29,4 +30,4 @@ def families():
 
 __all__ = ["DerivationError", "Distribution", "Family", "FamilyDefinitionError", "KlsymError",
            "ParameterError", "UnknownFamilyError", "cross_entropy", "define_family", "entropy",
-           "families", "family", "kl", "latex", "unregister", *_builtin_classes]
+           "families", "family", "kl", "latex", "prove", "unregister", *_builtin_classes]

@@ -7,6 +7,7 @@ Examples::
     klsym entropy beta --format latex
     klsym cross-entropy poisson poisson
     klsym form gamma                            # exponential-family pieces
+    klsym prove nonnegative gamma gamma         # proof certificate
     klsym families
 """
 
@@ -82,6 +83,24 @@ def _form(args):
     return "\n".join(lines)
 
 
+_CLAIMS = {
+    "nonnegative": ("nonnegative", 2), "decomposition": ("cross_entropy_decomposition", 2),
+    "zero-iff-equal": ("zero_iff_equal", 1), "asymmetric": ("asymmetric", 1),
+    "moment-matching": ("moment_matching", 1), "pinsker": ("pinsker_bernoulli", 0),
+    "change-of-variable": ("change_of_variable", 2),
+}
+
+
+def _prove(args):
+    from . import prove
+    name, arity = _CLAIMS[args.claim]
+    if len(args.families) != arity:
+        raise ValueError(f"'prove {args.claim}' takes {arity} family name(s); got {len(args.families)}")
+    proof = getattr(prove, name)(*[lookup(f).name for f in args.families])
+    text = {"text": proof.to_text, "markdown": proof.to_markdown, "latex": proof.to_latex}
+    return text[args.format](), proof.holds
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="klsym", description="KL divergence, entropy and cross-entropy derived by SymPy.",
@@ -107,6 +126,15 @@ def build_parser():
         p.add_argument("--digits", type=int, default=0,
                        help="evaluate numerically to this many significant digits")
         output_options(p)
+    p = sub.add_parser(
+        "prove", help="print a machine-checked proof certificate",
+        description="Prove a KL identity or inequality and print its certificate. "
+                    "Exit status 0 if proved, 1 if disproved or unknown.")
+    p.add_argument("claim", choices=sorted(_CLAIMS), help="what to prove")
+    p.add_argument("families", nargs="*", metavar="family",
+                   help="family names (two for nonnegative/decomposition, one for "
+                        "zero-iff-equal/asymmetric/moment-matching, none for pinsker)")
+    p.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
     p = sub.add_parser("form", help="show a family's exponential-family form")
     p.add_argument("family_p", metavar="family")
     output_options(p)
@@ -118,6 +146,10 @@ def main(argv=None):
     """Entry point of the ``klsym`` console script."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "prove":
+            out, holds = _prove(args)
+            print(out)
+            return 0 if holds else 1
         if args.command == "families":
             out = _families(args)
         elif args.command == "form":
