@@ -115,3 +115,9 @@ def test_cli_prove(capsys):
     assert main(["prove", "decomposition", "beta", "beta", "--format", "latex"]) == 0
     assert r"\begin{enumerate}" in capsys.readouterr().out
     assert main(["prove", "asymmetric"]) == 2
+
+
+def test_covariance_minors_use_the_trigamma_lemma_for_gamma():
+    proof = prove.nonnegative("gamma", "gamma")
+    signs = [step for step in proof.steps if step.kind == "sign"]
+    assert signs and "t_trigamma_exceeds_one" in signs[0].justification

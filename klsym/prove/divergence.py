@@ -4,6 +4,7 @@ import sympy
 from sympy import S
 
 from ..derive import kl
+from ..constraints import decide
 from .lemmas import cite
 from .proof import Proof, is_zero
 from ._common import as_family, is_distribution_like, pair_constraints, sample_points
@@ -91,19 +92,44 @@ def bregman_argument(family, proof):
         proof.add("linear independence of 1, T(x) not shown", "no witness found", "evaluation")
         return proof
     proof.add(*independence)
-    # 4-6. convexity and the Bregman inequality
+    # a second, direct check where SymPy can decide it: leading principal
+    # minors of Hess_eta A = Cov(T) are positive
+    minors = _covariance_minors(form, family.constraints)
+    if minors is not None:
+        values, lemmas_used = minors
+        proof.add(f"leading principal minors of Cov(T) = Hess_eta A: {values}, all > 0",
+                  "signs decided by SymPy's assumptions"
+                  + (" with " + "; ".join(cite(n) for n in lemmas_used) if lemmas_used else ""),
+                  "sign")
+    else:
+        proof.evidence.append("the minors of Cov(T) were not decided symbolically; the "
+                              "linear-independence argument does not need them")
+    # convexity and the Bregman inequality
     proof.add("Hess_eta A = Cov(T) is positive definite, so A is strictly convex",
               cite("hessian_is_covariance") + "; " + cite("independent_statistics_pd"), "citation")
     proof.add("the segment between eta_p and eta_q lies in the natural parameter space",
               cite("natural_space_convex"), "citation")
     proof.add("KL(p || q) = B_A(eta_q, eta_p) >= 0, with equality iff eta_q = eta_p",
               cite("bregman"), "citation")
+    for edge in _closed_edges(family):
+        proof.add(f"at the closed edge {edge} the natural parameter is not finite; klsym's value "
+                  f"there is the one-sided limit of the values above, hence >= 0 "
+                  f"(and 0 exactly when p = q there)", "a limit of non-negative numbers is non-negative", "citation")
     if form.fixed:
         names = ", ".join(map(str, form.fixed))
         proof.add(f"where {names} differ between p and q, KL is +oo (p's support escapes q's) "
                   f"or the defining sum, which is >= 0", cite("gibbs"), "citation")
     proof.holds = True
     return proof
+
+
+def _closed_edges(family):
+    """Non-strict constraints on free parameters (geometric p <= 1): the
+    boundary values they admit lie outside the natural parameter space."""
+    free = set(family.canonical.free)
+    return [f"{rel.lhs} = {rel.rhs}" for rel in family.constraints
+            if isinstance(rel, (sympy.LessThan, sympy.GreaterThan)) and rel.free_symbols <= free
+            and len(rel.free_symbols) == 1]
 
 
 def _independence(family):
@@ -113,7 +139,6 @@ def _independence(family):
     stats = [S.One, *form.sufficient_statistics]
     m = len(stats)
     if family.discrete:
-        from ..constraints import decide
         points = []
         support = family.support
         k = support.inf
@@ -136,6 +161,47 @@ def _independence(family):
     return (sympy.Eq(sympy.Symbol("W"), wronskian, evaluate=False),
             f"Wronskian of 1, T(x) is {value} != 0 at x = {inside}: the statistics are "
             f"linearly independent on the support", "evaluation")
+
+
+def _covariance_minors(form, constraints):
+    """Leading principal minors of Hess_eta A, if SymPy (with the numeric
+    lemmas) decides that each is positive; else None."""
+    jac_inv = form.jacobian.inv()
+    mean = form.mean_statistics
+    theta = list(form.free)
+    curvature = sympy.hessian(form.log_normalizer, theta) - sum(
+        (m * sympy.hessian(e, theta) for m, e in zip(mean, form.natural_parameters)),
+        sympy.zeros(len(theta)))
+    cov = (jac_inv.T * curvature * jac_inv).applyfunc(sympy.simplify)
+    values, used = [], set()
+    for k in range(1, cov.rows + 1):
+        minor = sympy.simplify(cov[:k, :k].det())
+        decided = _positive(minor, constraints)
+        if decided is None:
+            return None
+        values.append(minor)
+        used |= decided
+    return values, sorted(used)
+
+
+def _positive(expr, constraints=()):
+    """Lemma names used to show ``expr > 0`` (empty set: assumptions and
+    constraints alone), or None."""
+    if expr.is_positive or decide(sympy.Gt(expr, 0), constraints) is True:
+        return set()
+    trigammas = [a for a in expr.atoms(sympy.polygamma) if a.args[0] == 1 and a.args[1].is_positive]
+    if not trigammas:
+        return None
+    for name in ("t_trigamma_exceeds_one", "trigamma_positive"):
+        replaced = expr
+        for atom in trigammas:
+            eps = sympy.Dummy("epsilon", positive=True)
+            z = atom.args[1]
+            # t_trigamma_exceeds_one: z psi'(z) = 1 + eps;  trigamma_positive: psi'(z) = eps
+            replaced = replaced.subs(atom, (1 + eps) / z if name == "t_trigamma_exceeds_one" else eps)
+        if sympy.simplify(replaced).is_positive:
+            return {name}
+    return None
 
 
 def _interior_point(support):
