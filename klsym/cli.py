@@ -87,7 +87,8 @@ _CLAIMS = {
     "nonnegative": ("nonnegative", 2), "decomposition": ("cross_entropy_decomposition", 2),
     "zero-iff-equal": ("zero_iff_equal", 1), "asymmetric": ("asymmetric", 1),
     "moment-matching": ("moment_matching", 1), "pinsker": ("pinsker_bernoulli", 0),
-    "change-of-variable": ("change_of_variable", 2),
+    "change-of-variable": ("change_of_variable", 2), "additivity": ("additivity", 4),
+    "gaussian-split": ("gaussian_split", 0),
 }
 
 

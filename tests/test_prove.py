@@ -121,3 +121,31 @@ def test_covariance_minors_use_the_trigamma_lemma_for_gamma():
     proof = prove.nonnegative("gamma", "gamma")
     signs = [step for step in proof.steps if step.kind == "sign"]
     assert signs and "t_trigamma_exceeds_one" in signs[0].justification
+
+
+@pytest.mark.parametrize("families", [("normal", "normal", "gamma", "gamma"),
+                                      ("poisson", "poisson", "bernoulli", "bernoulli"),
+                                      ("exponential", "gamma", "beta", "beta")])
+def test_additivity_for_independent_products(families):
+    assert prove.additivity(*families).holds is True
+
+
+def test_gaussian_split_into_mahalanobis_and_trace_terms():
+    proof = prove.gaussian_split()
+    assert proof.holds is True
+    assert any("log_below_tangent" in step.justification for step in proof.steps)
+
+
+def test_a_user_defined_family_gets_the_proofs_with_no_extra_code():
+    x, a = sympy.symbols("x a")
+    maxwell = klsym.define_family(
+        "maxwell_prove_test", sympy.sqrt(2 / sympy.pi) * x ** 2 * sympy.exp(-x ** 2 / (2 * a ** 2)) / a ** 3,
+        x, [a], sympy.Interval(0, sympy.oo), constraints=[a > 0])
+    try:
+        assert prove.nonnegative(maxwell, maxwell).holds is True
+        assert prove.cross_entropy_decomposition(maxwell, maxwell).holds is True
+        assert prove.zero_iff_equal(maxwell).holds is True
+        assert prove.asymmetric(maxwell).holds is True
+        assert prove.cross_entropy_decomposition(maxwell, "gamma").holds is True
+    finally:
+        klsym.unregister("maxwell_prove_test")

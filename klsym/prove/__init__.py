@@ -9,8 +9,9 @@ from .divergence import asymmetric, bregman_argument, nonnegative, zero_iff_equa
 from .identities import cross_entropy_decomposition, equal
 from .lemmas import NUMERIC as NUMERIC_LEMMAS, THEOREMS
 from .proof import Proof, Step
-from .results import change_of_variable, moment_matching, pinsker_bernoulli
+from .results import (additivity, change_of_variable, gaussian_split, moment_matching,
+                      pinsker_bernoulli)
 
-__all__ = ["NUMERIC_LEMMAS", "Proof", "Step", "THEOREMS", "asymmetric", "bregman_argument",
-           "change_of_variable", "cross_entropy_decomposition", "equal", "moment_matching",
+__all__ = ["NUMERIC_LEMMAS", "Proof", "Step", "THEOREMS", "additivity", "asymmetric", "bregman_argument",
+           "change_of_variable", "cross_entropy_decomposition", "equal", "gaussian_split", "moment_matching",
            "nonnegative", "pinsker_bernoulli", "zero_iff_equal"]
