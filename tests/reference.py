@@ -1,7 +1,7 @@
 """Independent high-precision reference values for klsym's tests.
 
 This module re-types the densities of the univariate families of
-``/work/shared/families.md`` directly from that contract and computes
+the shared family contract (``shared/families.md``) directly and computes
 entropies, cross-entropies, KL divergences and expectations by ``mpmath``
 quadrature (continuous families) or direct summation (discrete families).
 
