@@ -198,4 +198,6 @@ def _by_integration(family, g):
         return None
     if value.has(sympy.sinh, sympy.cosh):
         value = value.rewrite(sympy.exp)
+    # erf(z) + erfc(z) = 1 is left unsimplified by SymPy's integrator
+    value = value.replace(sympy.erfc, lambda z: 1 - sympy.erf(z))
     return sympy.simplify(value)

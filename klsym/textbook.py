@@ -94,8 +94,8 @@ def _complete_differences(numerator):
             continue
         sq = symbols[name[:-2] + "_q"]
         t = sympy.Dummy("t")
-        shifted = sympy.expand(best.subs(sq, sp + t))
+        shifted = sympy.expand(best.subs(sp, sq + t))
         if sympy.count_ops(shifted) < sympy.count_ops(sympy.expand(best)):
-            best = sympy.factor_terms(shifted).subs(t, sq - sp)
+            best = sympy.factor_terms(shifted).subs(t, sp - sq)
             changed = True
     return best if changed else None

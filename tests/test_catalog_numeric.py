@@ -2,6 +2,8 @@
 independent mpmath quadrature/summation of the densities (tests/reference.py),
 at 50 digits, agreeing to 30 significant digits."""
 
+from fractions import Fraction
+
 import pytest
 import sympy
 
@@ -88,3 +90,23 @@ def test_closed_domain_edges(f, base, edge):
         assert_agree(ours, ref_kl(f.name, _plain(p), f.name, _plain(q)), what=f"KL {f.name} {p} || {q}")
     assert_agree(evaluate(klsym.entropy(f(**_plain(edge)))), ref_entropy(f.name, _plain(edge)),
                  what=f"H {f.name} {edge}")
+
+
+CROSS = [("lognormal", {"mu": Fraction(1, 3), "sigma": Fraction(1, 2)}, "normal", {"mu": 1, "sigma": 2}),
+         ("gamma", {"alpha": Fraction(3, 2), "beta": 2}, "lognormal", {"mu": 0, "sigma": 1}),
+         ("halfnormal", {"sigma": Fraction(7, 10)}, "exponential", {"lam": 2}),
+         ("exponential", {"lam": Fraction(3, 2)}, "gamma", {"alpha": 2, "beta": 3}),
+         ("chisquared", {"k": 3}, "gamma", {"alpha": Fraction(3, 2), "beta": Fraction(1, 2)}),
+         ("rayleigh", {"sigma": 1}, "halfnormal", {"sigma": Fraction(3, 2)}),
+         ("geometric", {"p": Fraction(1, 3)}, "poisson", {"lam": 2}),
+         ("poisson", {"lam": Fraction(5, 2)}, "geometric", {"p": Fraction(2, 5)}),
+         ("normal", {"mu": 0, "sigma": 1}, "gamma", {"alpha": 2, "beta": 1})]
+
+
+@pytest.mark.filterwarnings("ignore:klsym. part of the")
+@pytest.mark.parametrize("name_p, p, name_q, q", CROSS, ids=[f"{a}-{c}" for a, _, c, _ in CROSS])
+def test_pairs_of_different_families(name_p, p, name_q, q):
+    dp, dq = klsym.family(name_p)(**p), klsym.family(name_q)(**q)
+    assert_agree(evaluate(klsym.kl(dp, dq)), ref_kl(name_p, p, name_q, q), what=f"KL {dp} || {dq}")
+    assert_agree(evaluate(klsym.cross_entropy(dp, dq)), ref_cross_entropy(name_p, p, name_q, q),
+                 what=f"H({dp}, {dq})")
