@@ -31,6 +31,7 @@ from .errors import DerivationError
 from .expectations import expectation
 from .family import Distribution, Family
 from .registry import lookup
+from .support import support_rule
 from .textbook import textbook
 
 ROUTES = ("auto", "exponential-family", "expectation")
@@ -214,23 +215,20 @@ def _suffixed(family, quantity):
     return to_p, closed_q, agree
 
 
-def _guarded(closed, agree, quantity, fp, fq):
-    """Wrap ``closed`` in a Piecewise on the fixed parameters agreeing.
+def _guarded(closed, agree, quantity, fp, fq, facts=()):
+    """Attach the support rule and, for families with fixed parameters, the
+    agreement of those parameters to a derived value.
 
-    Otherwise the value is +oo where p's support escapes q's, and the
-    defining sum/integral elsewhere.
+    The result is ``+oo`` where p's support escapes q's, ``closed`` where the
+    fixed parameters agree (if any), and the defining sum/integral otherwise.
     """
+    rule = support_rule(fp, fq, facts)
+    if rule.contained is False:
+        return S.Infinity
+    branches = [] if rule.contained else [(S.Infinity, rule.escape)]
     if agree == S.true:
-        return closed
-    escape = _escapes(fp.support.subs(fp.renaming("p"), simultaneous=True),
-                      fq.support.subs(fq.renaming("q"), simultaneous=True))
-    return sympy.Piecewise((closed, agree), (S.Infinity, escape),
-                           (_definition(quantity, fp, fq), True))
-
-
-def _escapes(support_p, support_q):
-    """Condition for an interval/range ``support_p`` to reach outside ``support_q``."""
-    return sympy.Or(sympy.Lt(support_p.inf, support_q.inf), sympy.Gt(support_p.sup, support_q.sup))
+        return sympy.Piecewise(*branches, (closed, True)) if branches else closed
+    return sympy.Piecewise((closed, agree), *branches, (_definition(quantity, fp, fq), True))
 
 
 def _by_exponential_family(quantity, family):
@@ -250,8 +248,6 @@ def _by_exponential_family(quantity, family):
 
 
 def _by_expectation(quantity, fp, fq):
-    if fq is not None and fq is not fp and not _check_compatible(fp, fq):
-        return S.Infinity  # p puts mass where q has none
     x = fp.variable
     if fq is fp or quantity == "entropy":
         to_p, to_q, agree = _suffixed(fp, quantity)
@@ -263,12 +259,18 @@ def _by_expectation(quantity, fp, fq):
     integrand = {"kl": lambda: fp.log_density - log_q,
                  "entropy": lambda: -fp.log_density,
                  "cross_entropy": lambda: -log_q}[quantity]()
+    if fq is not None and support_rule(fp, fq).contained is False:
+        return S.Infinity  # p puts mass where q has none: nothing to integrate
     value = Add(*[coefficient * expectation(fp, g) for g, coefficient in _by_statistic(integrand, x)])
     if value.has(sympy.Integral, sympy.Sum) and fq is not None and fq is not fp:
         warnings.warn(f"klsym: part of the {quantity} of {fp.name} and {fq.name} has no closed "
                       f"form here and is left as an unevaluated sum/integral", stacklevel=4)
     value = value.subs(to_p, simultaneous=True)
-    return value if quantity == "entropy" else _guarded(value, agree, quantity, fp, fq)
+    if quantity == "entropy":
+        return value
+    facts = [c.subs(fp.renaming("p"), simultaneous=True) for c in fp.constraints] + \
+        [c.subs(fq.renaming("q"), simultaneous=True) for c in fq.constraints]
+    return _guarded(value, agree, quantity, fp, fq, facts)
 
 
 def _by_statistic(expr, x):
@@ -278,27 +280,6 @@ def _by_statistic(expr, x):
         coefficient, g = term.as_independent(x, as_Add=False)
         groups[g] = groups.get(g, S.Zero) + coefficient
     return [(g, c) for g, c in groups.items() if c != 0]
-
-
-def _check_compatible(fp, fq):
-    """True if supp p lies inside supp q, False if provably not; raise if unknown."""
-    if fp.discrete != fq.discrete:
-        raise DerivationError(
-            f"{fp.name} is {'discrete' if fp.discrete else 'continuous'} and {fq.name} is not: "
-            f"KL between them is not defined", route="expectation")
-    # For densities a boundary point carries no mass: compare closures.
-    sp, sq = fp.support, fq.support
-    if not fp.discrete:
-        sp, sq = sp.closure, sq.closure
-    inside = sp.is_subset(sq)
-    if inside is False and not (fp.support.free_symbols or fq.support.free_symbols):
-        return False
-    if inside is not True:
-        raise DerivationError(
-            f"the support of {fp.name} ({fp.support}) is not known to lie inside that of "
-            f"{fq.name} ({fq.support}); KL across such supports needs the support rule, "
-            f"which klsym does not implement yet", route="expectation")
-    return True
 
 
 def _definition(quantity, fp, fq):

@@ -1,0 +1,72 @@
+"""The support rule: KL(p || q) = +oo exactly when p puts mass where q has none.
+
+One rule for every pair, read off the two declared supports: p escapes q when
+its lower end lies below q's or its upper end above q's (for densities the
+closures are compared, since single points carry no mass).  Where the ends
+depend on parameters the answer is a condition, which the derivation turns
+into a ``Piecewise`` with a +oo branch.
+"""
+
+from dataclasses import dataclass
+
+import sympy
+from sympy import S
+
+from .constraints import decide
+from .errors import DerivationError
+
+
+@dataclass(frozen=True)
+class SupportVerdict:
+    """Whether supp p lies inside supp q.
+
+    Attributes
+    ----------
+    contained : True, False or None
+        None when it depends on the parameters (see ``escape``).
+    escape : sympy boolean
+        The condition under which p puts mass outside q's support.
+    reason : str
+        A sentence for people, e.g. "p has mass on (-oo, 0) where q has density 0".
+    """
+
+    contained: object
+    escape: object
+    reason: str
+
+
+def support_rule(fp, fq, facts=(), suffixes=("p", "q")):
+    """Apply the support rule to families ``fp`` (of p) and ``fq`` (of q).
+
+    Parameters are renamed with ``suffixes``; ``facts`` are constraints in
+    those names used to decide the escape condition.
+
+    Examples
+    --------
+    >>> import klsym
+    >>> support_rule(klsym.family("normal"), klsym.family("exponential")).reason
+    'p has mass on (-oo, 0) where q has density 0'
+    """
+    if fp.discrete != fq.discrete:
+        raise DerivationError(
+            f"{fp.name} is {'discrete' if fp.discrete else 'continuous'} and {fq.name} is not: "
+            f"KL between them is not defined", route="support")
+    sp = fp.support.subs(fp.renaming(suffixes[0]), simultaneous=True)
+    sq = fq.support.subs(fq.renaming(suffixes[1]), simultaneous=True)
+    if not fp.discrete:
+        sp, sq = sp.closure, sq.closure
+    what = "mass" if fp.discrete else "density"
+    pieces = [(sympy.Lt(sp.inf, sq.inf), (sp.inf, sq.inf)), (sympy.Gt(sp.sup, sq.sup), (sq.sup, sp.sup))]
+    escape, reasons = S.false, []
+    for condition, (lo, hi) in pieces:
+        verdict = decide(condition, facts)
+        if verdict is False:
+            continue
+        escape = sympy.Or(escape, condition)
+        where = f"({lo}, {hi})"
+        reasons.append(f"p has mass on {where} where q has {what} 0"
+                       + ("" if verdict else f" when {condition}"))
+    escapes = decide(escape, facts)
+    contained = None if escapes is None else not escapes
+    reason = "; ".join(reasons) if reasons else "the support of p lies inside that of q"
+    return SupportVerdict(contained, escape, reason)
