@@ -152,22 +152,37 @@ def _evaluate(expr, values):
 
 
 def _boundary_limit(expr, values):
-    """Substitute one value at a time, taking the one-sided limit from the
-    admissible side where plain substitution gives nan (or stays undecided)."""
+    """Substitute one value at a time, taking the limit (one-sided from the
+    admissible side where there is one) where plain substitution gives nan."""
+    expr = _branch_at(expr, values)
     for symbol, value in values.items():
         trial = expr.subs(symbol, value)
         if not trial.has(sympy.nan, sympy.zoo):
             expr = trial
             continue
-        direction = _admissible_side(symbol, value, values.constraints)
-        if direction is None:
-            return sympy.nan
-        expr = sympy.limit(expr, symbol, value, direction)
+        others = {s: v for s, v in values.items() if s != symbol}
+        constraints = [c.subs(others, simultaneous=True) for c in values.constraints]
+        direction = _admissible_side(symbol, value, constraints)
+        expr = sympy.limit(expr, symbol, value, direction or "+-")
     return expr
 
 
+def _branch_at(expr, values):
+    """Replace each Piecewise by the branch its conditions select at ``values``."""
+    def pick(pw):
+        for branch, condition in pw.args:
+            verdict = condition.subs(values, simultaneous=True)
+            if verdict == S.true:
+                return branch
+            if verdict != S.false:
+                return pw
+        return pw
+    return expr.replace(lambda e: isinstance(e, sympy.Piecewise), pick)
+
+
 def _admissible_side(symbol, value, constraints):
-    """'-' or '+' when only that side of ``value`` satisfies ``symbol``'s constraints."""
+    """'-' or '+' when only that side of ``value`` satisfies ``symbol``'s
+    constraints; None (two-sided) otherwise."""
     own = [c for c in constraints if c.free_symbols == {symbol}]
     step = sympy.Rational(1, 10 ** 9)
     sides = [side for side, point in (("-", value - step), ("+", value + step))
@@ -179,7 +194,7 @@ def _symbolic(quantity, fp, fq, route, budget):
     if route not in ROUTES:
         raise ValueError(f"route must be one of {', '.join(ROUTES)}; got {route!r}")
     if route == "auto":
-        route = "exponential-family" if _has_route_one(fp, fq) else "expectation"
+        route = "exponential-family" if _prefers_route_one(fp, fq) else "expectation"
     key = cache.make_key(quantity, route, fp.fingerprint, fq.fingerprint if fq else "")
     found = cache.load(key)
     if found is not None:
@@ -201,6 +216,13 @@ def _symbolic(quantity, fp, fq, route, budget):
 
 def _has_route_one(fp, fq):
     return (fq is None or fq is fp) and fp.canonical is not None and fp.canonical.is_minimal
+
+
+def _prefers_route_one(fp, fq):
+    """The exponential-family route, unless parameters are held fixed: then
+    the expectation route may still find a closed form for unequal ones
+    (Weibull with different shapes)."""
+    return _has_route_one(fp, fq) and not fp.canonical.fixed
 
 
 def _suffixed(family, quantity):
@@ -249,28 +271,36 @@ def _by_exponential_family(quantity, family):
 
 def _by_expectation(quantity, fp, fq):
     x = fp.variable
-    if fq is fp or quantity == "entropy":
-        to_p, to_q, agree = _suffixed(fp, quantity)
-    else:
-        to_p, to_q, agree = fp.renaming("p"), fq.renaming("q"), S.true
+    if quantity == "entropy":
+        return _expected(fp, -fp.log_density)
+    to_p, to_q = fp.renaming("p"), fq.renaming("q")
+    facts = [c.subs(to_p, simultaneous=True) for c in fp.constraints] + \
+        [c.subs(to_q, simultaneous=True) for c in fq.constraints]
+    if support_rule(fp, fq, facts).contained is False:
+        return S.Infinity  # p puts mass where q has none: nothing to integrate
     # Expectations are taken in p's own symbols; q's parameters are renamed
     # first so the two never collide.
-    log_q = fq.log_density.subs(fq.variable, x).subs(to_q, simultaneous=True) if fq else None
-    integrand = {"kl": lambda: fp.log_density - log_q,
-                 "entropy": lambda: -fp.log_density,
-                 "cross_entropy": lambda: -log_q}[quantity]()
-    if fq is not None and support_rule(fp, fq).contained is False:
-        return S.Infinity  # p puts mass where q has none: nothing to integrate
-    value = Add(*[coefficient * expectation(fp, g) for g, coefficient in _by_statistic(integrand, x)])
-    if value.has(sympy.Integral, sympy.Sum) and fq is not None and fq is not fp:
-        warnings.warn(f"klsym: part of the {quantity} of {fp.name} and {fq.name} has no closed "
-                      f"form here and is left as an unevaluated sum/integral", stacklevel=4)
+    log_q = fq.log_density.subs(fq.variable, x).subs(to_q, simultaneous=True)
+    value = _expected(fp, fp.log_density - log_q if quantity == "kl" else -log_q)
     value = value.subs(to_p, simultaneous=True)
-    if quantity == "entropy":
-        return value
-    facts = [c.subs(fp.renaming("p"), simultaneous=True) for c in fp.constraints] + \
-        [c.subs(fq.renaming("q"), simultaneous=True) for c in fq.constraints]
-    return _guarded(value, agree, quantity, fp, fq, facts)
+    unevaluated = value.has(sympy.Integral, sympy.Sum)
+    fixed = fp.canonical.fixed if fq is fp and fp.canonical else ()
+    if unevaluated and fixed:
+        # closed only where the fixed parameters agree (binomial n): there the
+        # unevaluated parts cancel
+        closed = value.subs({to_q[s]: to_p[s] for s in fixed}, simultaneous=True)
+        agree = sympy.And(*[sympy.Eq(to_p[s], to_q[s]) for s in fixed])
+        return _guarded(closed, agree, quantity, fp, fq, facts)
+    if unevaluated and fq is not fp:
+        warnings.warn(f"klsym: part of the {quantity} of {fp.name} and {fq.name} has no closed "
+                      f"form here and is left as an unevaluated sum/integral", stacklevel=5)
+    return _guarded(value, S.true, quantity, fp, fq, facts)
+
+
+def _expected(family, integrand):
+    """E_p[integrand] by linearity over its terms grouped by their x-part."""
+    x = family.variable
+    return Add(*[c * expectation(family, g) for g, c in _by_statistic(integrand, x)])
 
 
 def _by_statistic(expr, x):

@@ -67,8 +67,9 @@ def expectation(family, g, budget=None):
 
 
 def _derive(family, g, budget):
-    if g in family.lemmas:
-        return family.lemmas[g][0], "lemma"
+    value = lemma_value(family, g)
+    if value is not None:
+        return value, "lemma"
     try:
         with time_budget(budget, route="expectation"):
             value = _by_moment(family, g)
@@ -83,6 +84,32 @@ def _derive(family, g, budget):
     except (DerivationError, NotImplementedError, ValueError, TypeError, ZeroDivisionError):
         pass
     return definition(family, g), "unevaluated"
+
+
+def lemma_value(family, g):
+    """The value of a declared lemma for ``g``, or None.
+
+    A lemma's left side may hold symbols that are neither parameters nor the
+    variable (``Abs(x - c)``): they match any expression free of the variable,
+    so one lemma serves ``E_p[|X - mu_q|]`` for every q.
+    """
+    x = family.variable
+    for key, (value, _) in family.lemmas.items():
+        if key == g:
+            return value
+        extra = key.free_symbols - set(family.params) - {x}
+        if not extra:
+            continue
+        wilds = {s: sympy.Wild(s.name, exclude=[x]) for s in extra}
+        pattern = key.subs(wilds, simultaneous=True)
+        attempts = [(g, pattern)]
+        if isinstance(g, sympy.Abs) and isinstance(pattern, sympy.Abs):  # |u| = |-u|
+            attempts += [(g.args[0], pattern.args[0]), (-g.args[0], pattern.args[0])]
+        for target, form in attempts:
+            found = target.match(form)
+            if found is not None and all(w in found for w in wilds.values()):
+                return value.subs({s: found[w] for s, w in wilds.items()}, simultaneous=True)
+    return None
 
 
 def total_mass(family):

@@ -197,14 +197,15 @@ def expand_log_density(pdf):
 
     Logs of products and powers are expanded (parameters and the variable
     carry positivity assumptions from constraints and support), and
-    ``log(Gamma(z))``/``log(B(a, b))`` become ``loggamma`` terms.
+    ``log(Gamma(z))``/``log(B(a, b))`` become ``loggamma`` terms; ``cos(x - mu)``
+    is expanded so that ``cos x`` and ``sin x`` appear as statistics.
     """
     expr = sympy.log(pdf)
     expr = expr.replace(sympy.beta, lambda a, b: sympy.gamma(a) * sympy.gamma(b) / sympy.gamma(a + b))
     expr = sympy.expand_log(expr, force=True)
     expr = expr.replace(lambda e: isinstance(e, sympy.log) and isinstance(e.args[0], sympy.gamma),
                         lambda e: sympy.loggamma(e.args[0].args[0]))
-    return sympy.expand(sympy.powsimp(expr))
+    return sympy.expand(sympy.powsimp(expr), trig=True)
 
 
 def _unevaluated(constraint, rename):

@@ -53,8 +53,33 @@ def numeric_total(pdf, variable, support, discrete, dps=DIGITS):
             a = mpmath.mpf(sympy.N(lo, dps + 10)) if lo.is_finite else -mpmath.inf
             b = mpmath.mpf(sympy.N(hi, dps + 10)) if hi.is_finite else mpmath.inf
             points = [a] + [mpmath.mpf(t) for t in (-10, -1, 0, 1, 10) if a < t < b] + [b]
-            total = mpmath.quad(f, points)
+            total = mpmath.quad(_screened(f, pdf, variable), points)
         return +total
+
+
+def _screened(f, pdf, variable):
+    """``f``, but 0 where a float evaluation shows the density underflows.
+
+    Far quadrature nodes can ask mpmath for exp(-exp(10^50)) (a Gumbel
+    tail), which it computes exactly and very slowly; in double precision
+    such a value is 0 (or overflows on the way), far below the 30 digits
+    checked.
+    """
+    try:
+        quick = sympy.lambdify(variable, sympy.log(pdf), "math")
+    except Exception:  # no float counterpart for some special function
+        return f
+
+    def screened(t):
+        try:
+            if quick(float(t)) < -5000:
+                return mpmath.mpf(0)
+        except OverflowError:
+            return mpmath.mpf(0)
+        except (ValueError, TypeError, NameError, ZeroDivisionError):
+            pass
+        return f(t)
+    return screened
 
 
 def check_density(family, points=3, budget=30):
@@ -95,10 +120,15 @@ def _check_nonnegative(family, samples):
             a = lo if lo.is_finite else -S(20)
             b = hi if hi.is_finite else S(20)
             grid = [a + (b - a) * sympy.Rational(i, 40) for i in range(1, 40)]
-        for value in grid:
-            density = sympy.N(family.pdf.subs(point).subs(x, value), 20)
-            if density.is_real is False or (density.is_number and density < 0):
-                shown = ", ".join(f"{s}={v}" for s, v in point.items())
-                raise FamilyDefinitionError(
-                    f"the density of {family.name!r} is negative or not real at "
-                    f"{x}={value} ({shown}): {density}")
+        # fixed-precision mpmath, not adaptive evalf: a density such as
+        # exp(-exp(20)) would make evalf chase 10^8 digits
+        with mpmath.workdps(DIGITS):
+            density = sympy.lambdify(x, family.pdf.subs(point), "mpmath")
+            for value in grid:
+                number = density(mpmath.mpf(sympy.N(value, DIGITS)) if not family.discrete
+                                 else mpmath.mpf(int(value)))
+                if isinstance(number, mpmath.mpc) or number < 0:
+                    shown = ", ".join(f"{s}={v}" for s, v in point.items())
+                    raise FamilyDefinitionError(
+                        f"the density of {family.name!r} is negative or not real at "
+                        f"{x}={value} ({shown}): {mpmath.nstr(number, 10)}")

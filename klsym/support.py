@@ -53,10 +53,11 @@ def support_rule(fp, fq, facts=(), suffixes=("p", "q")):
             f"KL between them is not defined", route="support")
     sp = fp.support.subs(fp.renaming(suffixes[0]), simultaneous=True)
     sq = fq.support.subs(fq.renaming(suffixes[1]), simultaneous=True)
-    if not fp.discrete:
-        sp, sq = sp.closure, sq.closure
+    # Comparing ends with strict inequalities ignores the end points
+    # themselves, which carry no mass for a density.
     what = "mass" if fp.discrete else "density"
-    pieces = [(sympy.Lt(sp.inf, sq.inf), (sp.inf, sq.inf)), (sympy.Gt(sp.sup, sq.sup), (sq.sup, sp.sup))]
+    (p_lo, p_hi), (q_lo, q_hi) = _ends(sp), _ends(sq)
+    pieces = [(sympy.Lt(p_lo, q_lo), (p_lo, q_lo)), (sympy.Gt(p_hi, q_hi), (q_hi, p_hi))]
     escape, reasons = S.false, []
     for condition, (lo, hi) in pieces:
         verdict = decide(condition, facts)
@@ -70,3 +71,12 @@ def support_rule(fp, fq, facts=(), suffixes=("p", "q")):
     contained = None if escapes is None else not escapes
     reason = "; ".join(reasons) if reasons else "the support of p lies inside that of q"
     return SupportVerdict(contained, escape, reason)
+
+
+def _ends(support):
+    """Lower and upper end; a declared ``Interval(a, b)`` keeps ``a`` and ``b``
+    (``inf`` would be ``Min(a, b)`` for symbols whose order only a
+    constraint knows)."""
+    if isinstance(support, sympy.Interval):
+        return support.start, support.end
+    return support.inf, support.sup

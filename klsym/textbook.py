@@ -49,6 +49,8 @@ def _is_atom(term):
 
 def _tidy(expr):
     expr = sympy.expand(sympy.expand_log(expr, force=True))
+    if expr.has(sympy.sin, sympy.cos):
+        expr = sympy.expand(sympy.trigsimp(expr))
     atoms = sorted({a for a in expr.atoms(sympy.Function)
                     if not a.is_number or isinstance(a, sympy.log)},
                    key=sympy.default_sort_key)
@@ -61,6 +63,8 @@ def _tidy(expr):
             key = sympy.factor(sign * coefficient)
             logs.setdefault(key, []).append((atom.args[0], sign))
         else:
+            if coefficient.has(sympy.sin, sympy.cos):
+                coefficient = sympy.trigsimp(coefficient)
             others.append(sympy.factor(coefficient) * atom)
     log_part = S.Zero
     for key, args in logs.items():

@@ -3,6 +3,13 @@
 Each module calls :func:`klsym.define_family` exactly as a user would.
 """
 from .bernoulli import Bernoulli
+from .cauchy import Cauchy
+from .gumbel import Gumbel
+from .laplace import Laplace
+from .pareto import Pareto
+from .uniform import Uniform
+from .vonmises import VonMises
+from .weibull import Weibull
 from .beta import Beta
 from .binomial import Binomial
 from .chisquared import ChiSquared
@@ -18,6 +25,7 @@ from .normal import Normal
 from .poisson import Poisson
 from .rayleigh import Rayleigh
 
-__all__ = ["Bernoulli", "Beta", "Binomial", "ChiSquared", "Exponential", "Gamma", "Geometric",
-           "HalfNormal", "InverseGamma", "InverseGaussian", "LogNormal", "NegativeBinomial",
-           "Normal", "Poisson", "Rayleigh"]
+__all__ = ["Bernoulli", "Beta", "Binomial", "Cauchy", "ChiSquared", "Exponential", "Gamma",
+           "Geometric", "Gumbel", "HalfNormal", "InverseGamma", "InverseGaussian", "Laplace",
+           "LogNormal", "NegativeBinomial", "Normal", "Pareto", "Poisson", "Rayleigh", "Uniform",
+           "VonMises", "Weibull"]

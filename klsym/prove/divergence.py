@@ -4,12 +4,15 @@ import sympy
 from sympy import S
 
 from ..derive import kl
+from ..budget import time_budget
 from ..constraints import decide
+from ..errors import DerivationError
 from .lemmas import cite
 from .proof import Proof, is_zero
 from ._common import as_family, is_distribution_like, pair_constraints, sample_points
 
 TOLERANCE_DIGITS = 30
+SOLVE_SECONDS = 20
 
 
 def nonnegative(claim, q=None, *, constraints=()):
@@ -67,7 +70,10 @@ def bregman_argument(family, proof):
                .dot(mean.subs(to_p, simultaneous=True)))
     # 1. the expectation-route KL is the Bregman divergence of A
     derived = kl(family, family, route="expectation")
-    closed = derived.args[0][0] if isinstance(derived, sympy.Piecewise) else derived
+    if isinstance(derived, sympy.Piecewise):  # the closed branch, not the +oo one
+        closed = next(v for v, _ in derived.args if v != sympy.oo)
+    else:
+        closed = derived
     closed = closed.subs({to_q[s]: to_p[s] for s in form.fixed})
     if not is_zero(closed - bregman):
         proof.add("the expectation-route KL did not simplify to the Bregman form",
@@ -117,6 +123,12 @@ def bregman_argument(family, proof):
                   f"(and 0 exactly when p = q there)", "a limit of non-negative numbers is non-negative", "citation")
     if form.fixed:
         names = ", ".join(map(str, form.fixed))
+        if not (isinstance(derived, sympy.Piecewise) and derived.args[-1][0].has(sympy.Sum, sympy.Integral)):
+            # unequal fixed parameters have their own closed form, which this
+            # argument does not cover: say so rather than cite it away
+            proof.evidence.append(f"proved for equal {names} only; the closed form for unequal "
+                                  f"{names} is not covered by the Bregman argument")
+            return proof
         proof.add(f"where {names} differ between p and q, KL is +oo (p's support escapes q's) "
                   f"or the defining sum, which is >= 0", cite("gibbs"), "citation")
     proof.holds = True
@@ -264,7 +276,13 @@ def zero_iff_equal(family):
     eta = form.natural_parameters
     unknowns = [to_q[s] for s in form.free]
     equations = [sympy.Eq(e.subs(to_q), e.subs(to_p)) for e in eta]
-    solutions = sympy.solve(equations, unknowns, dict=True)
+    try:
+        with time_budget(SOLVE_SECONDS, route="solve"):
+            solutions = sympy.solve(equations, unknowns, dict=True)
+    except DerivationError:
+        proof.add("solve eta(theta_q) = eta(theta_p) did not finish", f"budget {SOLVE_SECONDS} s",
+                  "solve")
+        return proof
     expected = {to_q[s]: to_p[s] for s in form.free}
     if solutions != [expected]:
         proof.add(f"solve eta(theta_q) = eta(theta_p): {solutions}",
