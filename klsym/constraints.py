@@ -11,7 +11,7 @@ from fractions import Fraction
 from itertools import product
 
 import sympy
-from sympy import Abs, And, Not, Or, Q, S, Symbol
+from sympy import And, Not, Or, Q, S
 from sympy.core.relational import Relational
 
 from .errors import ParameterError

@@ -28,8 +28,6 @@ from .errors import DerivationError
 from .constraints import resolve_piecewise
 
 _memo = cache.remember_in_memory({})
-#: How each expectation was obtained: {(family name, g): "lemma" | "moment" | "integral" | "unevaluated"}
-SOURCES = {}
 
 
 def expectation(family, g, budget=None):
@@ -60,9 +58,7 @@ def expectation(family, g, budget=None):
         return coefficient * expectation(family, core, budget)
     key = (family.fingerprint, core)
     if key not in _memo:
-        value, source = _derive(family, core, budget)
-        _memo[key] = value
-        SOURCES[(family.name, core)] = source
+        _memo[key], _ = _derive(family, core, budget)
     return _memo[key]
 
 

@@ -12,11 +12,11 @@ import hashlib
 from functools import cached_property
 
 import sympy
-from sympy import S, Symbol
+from sympy import Symbol
 
 from . import registry
 from .constraints import admissible_points, check_parameters, implied_assumptions, to_number
-from .errors import FamilyDefinitionError, ParameterError
+from .errors import FamilyDefinitionError
 
 
 class Family:

@@ -2,7 +2,7 @@
 
 import pytest
 import sympy
-from sympy import Interval, Range, exp, oo, pi
+from sympy import Interval, exp, oo, pi
 
 import klsym
 

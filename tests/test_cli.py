@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import mpmath
-import pytest
 
 from klsym.cli import main
 from reference import ref_kl

@@ -3,8 +3,7 @@ variable, and cross-entropy minimisation = maximum likelihood."""
 
 import sympy
 
-from ..derive import cross_entropy, kl
-from ..family import Distribution
+from ..derive import kl
 from ..registry import lookup
 from .identities import equal
 from .proof import Proof, is_zero
