@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 from .errors import (DerivationError, FamilyDefinitionError, KlsymError,  # noqa: E402
                      ParameterError, UnknownFamilyError)
 from .family import Distribution, Family, define_family  # noqa: E402
+from .dimensional import DimensionalFamily, define_dimensional_family  # noqa: E402
 from .registry import lookup as family, names as _names, unregister  # noqa: E402
 from .families import *  # noqa: E402,F401,F403
 from .families import __all__ as _builtin_classes  # noqa: E402
@@ -28,6 +29,7 @@ def families():
     return _names()
 
 
-__all__ = ["DerivationError", "Distribution", "Family", "FamilyDefinitionError", "KlsymError",
-           "ParameterError", "UnknownFamilyError", "cross_entropy", "define_family", "entropy",
-           "families", "family", "kl", "latex", "prove", "unregister", *_builtin_classes]
+__all__ = ["DerivationError", "DimensionalFamily", "Distribution", "Family",
+           "FamilyDefinitionError", "KlsymError", "ParameterError", "UnknownFamilyError",
+           "cross_entropy", "define_dimensional_family", "define_family", "entropy", "families",
+           "family", "kl", "latex", "prove", "unregister", *_builtin_classes]

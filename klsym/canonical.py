@@ -77,7 +77,15 @@ def _split(term, x):
 
 
 def exponential_family_form(family):
-    """Return the :class:`ExponentialFamilyForm` of ``family``, or None."""
+    """Return the :class:`ExponentialFamilyForm` of ``family``, or None.
+
+    Multivariate families have none here: they take the expectation route.
+    Nor has a family whose parameters are tied by an equation (categorical
+    probabilities summing to 1): the chain rule E[T] = grad A needs
+    parameters that vary freely.
+    """
+    if family.is_multivariate or any(isinstance(c, sympy.Eq) for c in family.constraints):
+        return None
     x = family.variable
     params = set(family.params)
     terms = Add.make_args(family.log_density)

@@ -4,6 +4,8 @@ Examples::
 
     klsym kl normal normal                      # symbolic closed form
     klsym kl gamma gamma --p alpha=2,beta=3 --q alpha=1,beta=1 --digits 30
+    klsym kl categorical categorical --p "p=[0.2,0.8]" --q "p=[0.5,0.5]"
+    klsym entropy mvnormal --dim 2                # symbolic, dimension 2
     klsym entropy beta --format latex
     klsym cross-entropy poisson poisson
     klsym form gamma                            # exponential-family pieces
@@ -18,21 +20,46 @@ import sympy
 
 from . import __version__
 from .derive import ROUTES, cross_entropy, entropy, kl
+from .dimensional import DimensionalFamily
 from .errors import KlsymError
 from .printing import latex
 from .registry import all_families, lookup
 
 
-def _parse_values(text, family):
+def _parse_values(text, family, dim=None):
+    if isinstance(family, DimensionalFamily):
+        if not text and dim is None:
+            raise ValueError(f"{family.name} needs --dim (or values for its parameters)")
+        if dim is not None:
+            family = family.of(dim)
     if not text:
         return family
     values = {}
-    for item in text.split(","):
+    for item in _top_level_split(text):
         name, sep, value = item.partition("=")
         if not sep:
             raise ValueError(f"expected name=value in {item!r}")
-        values[name.strip()] = value.strip()  # parsed exactly by the family
+        values[name.strip()] = _parse_value(value.strip())  # numbers parsed exactly by the family
     return family(**values)
+
+
+def _top_level_split(text):
+    """Split at commas outside brackets: ``n=3,p=[0.2,0.8]`` -> two items."""
+    items, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return [item for item in items if item.strip()]
+
+
+def _parse_value(text):
+    """``[0.2,0.8]`` or ``[[1,0],[0,1]]`` -> nested lists of strings; else the string."""
+    if text.startswith("[") and text.endswith("]"):
+        return [_parse_value(part.strip()) for part in _top_level_split(text[1:-1])]
+    return text
 
 
 def _show(expr, args):
@@ -46,16 +73,21 @@ def _show(expr, args):
 
 
 def _derive(args):
-    p = _parse_values(args.p, lookup(args.family_p))
+    p = _parse_values(args.p, lookup(args.family_p), args.dim)
     if args.command == "entropy":
         return entropy(p, route=args.route)
-    q = _parse_values(args.q, lookup(args.family_q))
+    q = _parse_values(args.q, lookup(args.family_q), args.dim)
     return (kl if args.command == "kl" else cross_entropy)(p, q, route=args.route)
 
 
 def _families(args):
     rows = []
     for f in all_families():
+        if isinstance(f, DimensionalFamily):
+            rows.append(f"{f.name:<18} {f.title}({', '.join(f.parameter_names)})  "
+                        f"{'discrete' if f.discrete else 'continuous'}, {f.description}; "
+                        f"any dimension (--dim)")
+            continue
         kind = "exponential family" if f.is_exponential_family else (
             f"exponential family given {', '.join(map(str, f.canonical.fixed))}"
             if f.canonical else "not an exponential family")
@@ -66,6 +98,8 @@ def _families(args):
 
 def _form(args):
     f = lookup(args.family_p)
+    if isinstance(f, DimensionalFamily):
+        return f"{f.title} has a family per dimension; its derivations use the expectation route."
     form = f.canonical
     if form is None:
         return f"{f.title} has no exponential-family form (its parameters cannot be " \
@@ -124,6 +158,9 @@ def build_parser():
         if two:
             p.add_argument("--q", metavar="NAME=VALUE,...", help="numeric parameters of q")
         p.add_argument("--route", choices=ROUTES, default="auto", help="derivation route")
+        p.add_argument("--dim", type=int, metavar="D",
+                       help="dimension of a multivariate family (mvnormal d, dirichlet/categorical "
+                            "K) when no values are given")
         p.add_argument("--digits", type=int, default=0,
                        help="evaluate numerically to this many significant digits")
         output_options(p)

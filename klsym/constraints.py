@@ -108,7 +108,8 @@ def decide(condition, facts=()):
     condition = sympy.sympify(condition)
     if condition in (S.true, S.false):
         return bool(condition)
-    facts = [sympy.sympify(f) for f in facts]
+    # only facts about the condition's own symbols can decide it
+    facts = [f for f in map(sympy.sympify, facts) if f.free_symbols & condition.free_symbols]
     assumptions = And(*[q for q in map(_as_q, facts) if q is not None])
     try:
         refined = sympy.refine(condition, assumptions)
@@ -197,11 +198,21 @@ def admissible_points(params, constraints, count=3):
     check that uses them is reproducible.
     """
     found = []
-    n = len(params)
+    # an equation (probabilities summing to 1) fixes its last parameter
+    # from the others, which are sampled
+    solved = {}
+    for rel in constraints:
+        if isinstance(rel, sympy.Eq):
+            target = [s for s in params if s in rel.free_symbols and s not in solved][-1]
+            solved[target] = sympy.solve(rel, target)[0]
+    free = [s for s in params if s not in solved]
+    n = len(free)
     for shift in range(len(_CANDIDATES)):
         rotated = _CANDIDATES[shift:] + _CANDIDATES[:shift]
         for combo in product(rotated, repeat=n) if n else [()]:
-            point = dict(zip(params, map(sympy.sympify, combo)))
+            point = dict(zip(free, map(sympy.sympify, combo)))
+            point.update({s: value.subs(point) for s, value in solved.items()})
+            point = {s: point[s] for s in params}
             if any(s.is_integer and not v.is_integer for s, v in point.items()):
                 continue
             if any(s.is_positive and not v.is_positive for s, v in point.items()):

@@ -28,8 +28,10 @@ from sympy import Add, S
 from . import cache
 from .budget import time_budget
 from .errors import DerivationError
-from .expectations import expectation
+from .expectations import expectation, over_support
+from .dimensional import DimensionalFamily
 from .family import Distribution, Family
+from .numeric import evaluate
 from .registry import lookup
 from .support import support_rule
 from .textbook import textbook
@@ -37,7 +39,7 @@ from .textbook import textbook
 ROUTES = ("auto", "exponential-family", "expectation")
 
 
-def kl(p, q, *, route="auto", budget=None, base=None):
+def kl(p, q, *, route="auto", budget=None, base=None, numeric=False, dps=15):
     """KL(p || q) = E_p[log p(X) - log q(X)], derived in closed form.
 
     Parameters
@@ -54,25 +56,35 @@ def kl(p, q, *, route="auto", budget=None, base=None):
         120); a :class:`~klsym.errors.DerivationError` is raised past it.
     base : number, optional
         Logarithm base of the result (default: natural log, nats; 2 gives bits).
+    numeric : bool
+        Return a number with ``dps`` significant digits instead of the
+        expression; parts SymPy left unevaluated are computed by mpmath
+        quadrature or summation (see :mod:`klsym.numeric`).  Needs numeric
+        parameter values.
+    dps : int
+        Significant digits of a numeric result (default 15).
 
     Returns
     -------
     sympy.Expr
-        Evaluate numerically with ``sympy.N(expr, digits)``.
+        The closed form (or a SymPy Float when ``numeric``); ``sympy.N(expr,
+        digits)`` evaluates a closed form.
 
     Examples
     --------
     >>> import klsym
     >>> klsym.kl(klsym.Exponential(lam=1), klsym.Exponential(lam=2))
     1 - log(2)
+    >>> klsym.kl(klsym.Exponential(lam=1), klsym.Exponential(lam=2), numeric=True, dps=20)
+    0.30685281944005469058
     """
     fp, vp = _resolve(p, "p")
     fq, vq = _resolve(q, "q")
     expr = _symbolic("kl", fp, fq, route, budget)
-    return _in_base(_evaluate(expr, vp | vq), base)
+    return _finish(_evaluate(expr, vp | vq), base, numeric, dps)
 
 
-def entropy(p, *, route="auto", budget=None, base=None):
+def entropy(p, *, route="auto", budget=None, base=None, numeric=False, dps=15):
     """Differential (continuous) or Shannon (discrete) entropy H(p) = -E_p[log p].
 
     A family or family name gives the symbolic entropy in the family's own
@@ -86,10 +98,10 @@ def entropy(p, *, route="auto", budget=None, base=None):
     """
     fp, vp = _resolve(p, None)
     expr = _symbolic("entropy", fp, None, route, budget)
-    return _in_base(_evaluate(expr, vp), base)
+    return _finish(_evaluate(expr, vp), base, numeric, dps)
 
 
-def cross_entropy(p, q, *, route="auto", budget=None, base=None):
+def cross_entropy(p, q, *, route="auto", budget=None, base=None, numeric=False, dps=15):
     """Cross-entropy H(p, q) = -E_p[log q(X)]; arguments as for :func:`kl`.
 
     Examples
@@ -101,7 +113,7 @@ def cross_entropy(p, q, *, route="auto", budget=None, base=None):
     fp, vp = _resolve(p, "p")
     fq, vq = _resolve(q, "q")
     expr = _symbolic("cross_entropy", fp, fq, route, budget)
-    return _in_base(_evaluate(expr, vp | vq), base)
+    return _finish(_evaluate(expr, vp | vq), base, numeric, dps)
 
 
 # -- plumbing -------------------------------------------------------------
@@ -120,6 +132,11 @@ def _resolve(arg, suffix):
     """``(family, values)`` for a distribution, family or name."""
     if isinstance(arg, str):
         arg = lookup(arg)
+    if isinstance(arg, DimensionalFamily):
+        raise DerivationError(
+            f"{arg.name} has a family per dimension: pass klsym.family({arg.name!r}).of(d) "
+            f"for the symbolic result in dimension d, or a distribution with values",
+            route="expectation")
     if isinstance(arg, Family):
         return arg, _Values()
     if isinstance(arg, Distribution):
@@ -127,6 +144,11 @@ def _resolve(arg, suffix):
         constraints = [c.subs(names, simultaneous=True) for c in arg.family.constraints]
         return arg.family, _Values({names[s]: v for s, v in arg.values.items()}, constraints)
     raise TypeError(f"expected a distribution, a family or a family name; got {arg!r}")
+
+
+def _finish(expr, base, numeric, dps):
+    expr = _in_base(expr, base)
+    return evaluate(expr, dps) if numeric else expr
 
 
 def _in_base(expr, base):
@@ -248,6 +270,11 @@ def _guarded(closed, agree, quantity, fp, fq, facts=()):
     if rule.contained is False:
         return S.Infinity
     branches = [] if rule.contained else [(S.Infinity, rule.escape)]
+    holds = sympy.Not(rule.escape)
+    if isinstance(holds, sympy.Eq) and holds.rhs.is_Symbol:
+        # where p's support lies in q's only if two parameters are equal
+        # (multinomial n), the closed branch may use that equality
+        closed = closed.subs(holds.rhs, holds.lhs)
     if agree == S.true:
         return sympy.Piecewise(*branches, (closed, True)) if branches else closed
     return sympy.Piecewise((closed, agree), *branches, (_definition(quantity, fp, fq), True))
@@ -270,7 +297,6 @@ def _by_exponential_family(quantity, family):
 
 
 def _by_expectation(quantity, fp, fq):
-    x = fp.variable
     if quantity == "entropy":
         return _expected(fp, -fp.log_density)
     to_p, to_q = fp.renaming("p"), fq.renaming("q")
@@ -280,7 +306,7 @@ def _by_expectation(quantity, fp, fq):
         return S.Infinity  # p puts mass where q has none: nothing to integrate
     # Expectations are taken in p's own symbols; q's parameters are renamed
     # first so the two never collide.
-    log_q = fq.log_density.subs(fq.variable, x).subs(to_q, simultaneous=True)
+    log_q = fq.log_density.subs(_same_variables(fp, fq), simultaneous=True).subs(to_q, simultaneous=True)
     value = _expected(fp, fp.log_density - log_q if quantity == "kl" else -log_q)
     value = value.subs(to_p, simultaneous=True)
     unevaluated = value.has(sympy.Integral, sympy.Sum)
@@ -297,29 +323,32 @@ def _by_expectation(quantity, fp, fq):
     return _guarded(value, S.true, quantity, fp, fq, facts)
 
 
+def _same_variables(fp, fq):
+    """Map q's variable(s) to p's, coordinate by coordinate."""
+    if fp.dimension != fq.dimension:
+        raise DerivationError(f"{fp.name} has dimension {fp.dimension} and {fq.name} dimension "
+                              f"{fq.dimension}: KL between them is not defined", route="support")
+    return dict(zip(fq.variables, fp.variables))
+
+
 def _expected(family, integrand):
     """E_p[integrand] by linearity over its terms grouped by their x-part."""
-    x = family.variable
-    return Add(*[c * expectation(family, g) for g, c in _by_statistic(integrand, x)])
+    return Add(*[c * expectation(family, g) for g, c in _by_statistic(integrand, family.variables)])
 
 
-def _by_statistic(expr, x):
-    """Group the additive terms of ``expr`` by their factor in ``x``."""
+def _by_statistic(expr, xs):
+    """Group the additive terms of ``expr`` by their factor in the variables ``xs``."""
     groups = {}
     for term in Add.make_args(sympy.expand(expr)):
-        coefficient, g = term.as_independent(x, as_Add=False)
+        coefficient, g = term.as_independent(*xs, as_Add=False)
         groups[g] = groups.get(g, S.Zero) + coefficient
     return [(g, c) for g, c in groups.items() if c != 0]
 
 
 def _definition(quantity, fp, fq):
     """The defining, unevaluated sum/integral (used where no closed form holds)."""
-    x = fp.variable
     to_p, to_q = fp.renaming("p"), fq.renaming("q")
-    p = fp.pdf.subs(to_p, simultaneous=True)
-    q = fq.pdf.subs(fq.variable, x).subs(to_q, simultaneous=True)
+    p = fp.pdf
+    q = fq.pdf.subs(_same_variables(fp, fq), simultaneous=True).subs(to_q, simultaneous=True)
     body = p * sympy.log(p / q) if quantity == "kl" else -p * sympy.log(q)
-    support = fp.support.subs(to_p, simultaneous=True)
-    if fp.discrete:
-        return sympy.Sum(body, (x, support.inf, support.sup))
-    return sympy.Integral(body, (x, support.inf, support.sup))
+    return over_support(fp, body).subs(to_p, simultaneous=True)

@@ -19,6 +19,8 @@ When none finishes, the honest answer is the unevaluated ``Integral`` or
 ``Sum`` of ``p(x) g(x)``; nothing is guessed.
 """
 
+import os
+
 import sympy
 from sympy import Add, S
 
@@ -29,6 +31,10 @@ from .constraints import resolve_piecewise
 
 _memo = cache.remember_in_memory({})
 
+#: seconds SymPy may spend on one expectation before it is left unevaluated
+#: (the derivation's own, larger budget still bounds the whole)
+EXPECTATION_SECONDS = float(os.environ.get("KLSYM_EXPECTATION_BUDGET", "20"))
+
 
 def expectation(family, g, budget=None):
     """Return ``E[g(X)]`` for ``X`` in ``family`` (in its own parameter symbols).
@@ -38,7 +44,9 @@ def expectation(family, g, budget=None):
     family : Family
     g : sympy expression in ``family.variable`` (other symbols are constants)
     budget : float, optional
-        Seconds allowed for each SymPy integration or summation.
+        Seconds allowed for each SymPy integration or summation (default
+        ``KLSYM_EXPECTATION_BUDGET`` or 20); past it the expectation is left
+        as its unevaluated integral or sum.
 
     Examples
     --------
@@ -47,13 +55,13 @@ def expectation(family, g, budget=None):
     >>> expectation(f, f.variable)
     1/lam
     """
-    x = family.variable
+    xs = family.variables
     g = sympy.expand(sympy.sympify(g))
-    if not g.has(x):
+    if not g.has(*xs):
         return g
     if isinstance(g, Add):
         return Add(*[expectation(family, term, budget) for term in g.args])
-    coefficient, core = g.as_independent(x, as_Add=False)
+    coefficient, core = g.as_independent(*xs, as_Add=False)
     if coefficient != 1:
         return coefficient * expectation(family, core, budget)
     key = (family.fingerprint, core)
@@ -66,8 +74,13 @@ def _derive(family, g, budget):
     value = lemma_value(family, g)
     if value is not None:
         return value, "lemma"
+    if family.is_multivariate:
+        # SymPy's multiple integrals and sums of these densities do not finish
+        # in useful time: multivariate families rely on their lemmas
+        return definition(family, g), "unevaluated"
     try:
-        with time_budget(budget, route="expectation"):
+        seconds = EXPECTATION_SECONDS if budget is None else budget
+        with time_budget(seconds, route="expectation"):
             value = _by_moment(family, g)
             if value is not None:
                 return value, "moment"
@@ -89,14 +102,14 @@ def lemma_value(family, g):
     variable (``Abs(x - c)``): they match any expression free of the variable,
     so one lemma serves ``E_p[|X - mu_q|]`` for every q.
     """
-    x = family.variable
+    xs = family.variables
     for key, (value, _) in family.lemmas.items():
         if key == g:
             return value
-        extra = key.free_symbols - set(family.params) - {x}
+        extra = key.free_symbols - set(family.params) - set(xs)
         if not extra:
             continue
-        wilds = {s: sympy.Wild(s.name, exclude=[x]) for s in extra}
+        wilds = {s: sympy.Wild(s.name, exclude=list(xs)) for s in extra}
         pattern = key.subs(wilds, simultaneous=True)
         attempts = [(g, pattern)]
         if isinstance(g, sympy.Abs) and isinstance(pattern, sympy.Abs):  # |u| = |-u|
@@ -119,11 +132,35 @@ def definition(family, g):
     support = family.support
     if family.discrete and isinstance(support, sympy.FiniteSet):
         return Add(*[(family.pdf * g).subs(x, k) for k in support])
-    lo, hi = support.inf, support.sup
-    body = family.pdf * g
-    if family.discrete:
-        return sympy.Sum(body, (x, lo, hi))
-    return sympy.Integral(body, (x, lo, hi))
+    return over_support(family, family.pdf * g)
+
+
+def over_support(family, body):
+    """``Integral`` (``Sum``) of ``body`` over the family's support, unevaluated.
+
+    A multivariate support is a product of intervals (ranges), or the simplex
+    ``x1 + ... + xK = c`` over non-negative coordinates: there the last
+    coordinate is eliminated and the others run over nested ranges.
+    """
+    make = sympy.Sum if family.discrete else sympy.Integral
+    support = family.support
+    if not family.is_multivariate:
+        x = family.variable
+        return make(body, (x, support.inf, support.sup))
+    xs = family.variables
+    if isinstance(support, sympy.ProductSet):
+        return make(body, *[(x, part.inf, part.sup) for x, part in zip(xs, support.args)])
+    if isinstance(support, sympy.ConditionSet) and isinstance(support.condition, sympy.Eq):
+        total = support.condition.lhs - support.condition.rhs
+        c = -total.subs({x: 0 for x in xs})
+        base = support.base_set
+        if sympy.expand(total - (Add(*xs) - c)) == 0 and all(part.inf == 0 for part in base.args):
+            *rest, last = xs
+            body = body.subs(last, c - Add(*rest))
+            limits = [(x, 0, c - Add(*rest[i + 1:])) for i, x in enumerate(rest)]
+            return make(body, *limits)
+    raise DerivationError(f"cannot write an integral over the support {support} of {family.name}",
+                          route="expectation")
 
 
 def _log_power(g, x):

@@ -16,7 +16,7 @@ from sympy import Symbol
 
 from . import registry
 from .constraints import admissible_points, check_parameters, implied_assumptions, to_number
-from .errors import FamilyDefinitionError
+from .errors import FamilyDefinitionError, ParameterError
 
 
 class Family:
@@ -40,19 +40,29 @@ class Family:
         self.title = title or name.capitalize()
         self.description = description
         self.discrete = bool(discrete)
-        declared = list(params)
+        declared = _declared(params)
+        scalars = list(dict.fromkeys(s for _, obj in declared for s in _entries(obj)))
         constraints = [sympy.sympify(c) for c in constraints]
         # Parameters and the variable get the assumptions their constraints and
         # support imply, so that SymPy can simplify logs and integrals.
-        rename = {s: Symbol(s.name, **implied_assumptions(s, constraints)) for s in declared}
-        self.params = tuple(rename[s] for s in declared)
+        rename = {s: Symbol(s.name, **implied_assumptions(s, constraints)) for s in scalars}
+        self.params = tuple(rename[s] for s in scalars)
+        self.declared = tuple((n, obj.xreplace(rename)) for n, obj in declared)
         # Kept unevaluated: with the new assumptions ``sigma > 0`` would
         # otherwise collapse to True and stop checking values.
         self.constraints = tuple(_unevaluated(c, rename) for c in constraints)
-        self.support = support.subs(rename, simultaneous=True)
-        var = Symbol(variable.name, **_variable_assumptions(self.support, self.discrete))
-        rename[variable] = var
-        self.variable = var
+        if isinstance(support, sympy.ProductSet) and len(support.args) == 1:
+            support = support.args[0]  # one coordinate: a plain set
+        self.support = subs_set(support, rename)
+        variables = tuple(variable) if isinstance(variable, (tuple, list, sympy.Tuple)) else (variable,)
+        facts = _variable_assumptions(self.support, self.discrete)
+        for v in variables:
+            rename[v] = Symbol(v.name, **facts)
+        #: the random variable(s): one symbol, or one per coordinate
+        self.variables = tuple(rename[v] for v in variables)
+        #: the random variable of a univariate family (None if multivariate)
+        self.variable = self.variables[0] if len(self.variables) == 1 else None
+        self.support = subs_set(self.support, rename)
         self.pdf = sympy.sympify(pdf).subs(rename, simultaneous=True)
         self.lemmas = {sympy.sympify(g).subs(rename, simultaneous=True):
                        (sympy.sympify(v).subs(rename, simultaneous=True), cite)
@@ -61,8 +71,18 @@ class Family:
     # -- identity ---------------------------------------------------------
     @property
     def parameter_names(self):
-        """Names of the parameters, in declaration order."""
-        return tuple(s.name for s in self.params)
+        """Names of the parameters, in declaration order (a vector or matrix
+        parameter is one name)."""
+        return tuple(name for name, _ in self.declared)
+
+    @property
+    def dimension(self):
+        """Number of coordinates of the random variable."""
+        return len(self.variables)
+
+    @property
+    def is_multivariate(self):
+        return len(self.variables) > 1
 
     @cached_property
     def fingerprint(self):
@@ -89,8 +109,11 @@ class Family:
             if key in values:
                 raise TypeError(f"{self.title} got parameter {key!r} twice")
             values[key] = value
-        return Distribution(self, {s: to_number(values[s.name]) if s.name in values else s
-                                   for s in self.params}, validate=validate)
+        scalars = {s: s for s in self.params}
+        for name, obj in self.declared:
+            if name in values:
+                scalars.update(_entry_values(self.title, name, obj, values[name]))
+        return Distribution(self, scalars, validate=validate)
 
     def symbols(self, suffix=None):
         """The parameter symbols, renamed ``name_suffix`` (same assumptions)."""
@@ -149,8 +172,16 @@ class Distribution:
 
     @property
     def params(self):
-        """Parameter values by name."""
-        return {s.name: v for s, v in self.values.items()}
+        """Parameter values by name (vectors and matrices as nested lists)."""
+        out = {}
+        for name, obj in self.family.declared:
+            if isinstance(obj, Symbol):
+                out[name] = self.values[obj]
+            else:
+                value = obj.xreplace(self.values)
+                out[name] = [value[i, j] for i in range(value.rows) for j in range(value.cols)] \
+                    if value.cols == 1 else value.tolist()
+        return out
 
     @property
     def pdf(self):
@@ -159,14 +190,14 @@ class Distribution:
 
     @property
     def support(self):
-        return self.family.support.subs(self.values, simultaneous=True)
+        return subs_set(self.family.support, self.values)
 
     @property
     def is_symbolic(self):
         return any(not v.is_number for v in self.values.values())
 
     def __repr__(self):
-        inside = ", ".join(f"{s.name}={v}" for s, v in self.values.items())
+        inside = ", ".join(f"{name}={v}" for name, v in self.params.items())
         return f"{self.family.title}({inside})"
 
     def __eq__(self, other):
@@ -208,6 +239,78 @@ def expand_log_density(pdf):
     return sympy.expand(sympy.powsimp(expr), trig=True)
 
 
+def _declared(params):
+    """``[(name, Symbol or Matrix of Symbols)]`` from a declaration's params:
+    each item a Symbol, or a ``(name, matrix)`` pair for a vector or matrix
+    parameter (a symmetric matrix repeats a symbol in mirrored places)."""
+    out = []
+    for item in params:
+        if isinstance(item, Symbol):
+            out.append((item.name, item))
+            continue
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+            raise FamilyDefinitionError(
+                f"each parameter must be a SymPy Symbol or a (name, Matrix of Symbols) pair; "
+                f"got {item!r}")
+        name, matrix = item
+        matrix = sympy.ImmutableMatrix(matrix)
+        if not all(isinstance(e, Symbol) for e in matrix):
+            raise FamilyDefinitionError(f"the entries of parameter {name!r} must be Symbols")
+        out.append((name, matrix))
+    return out
+
+
+def _entries(obj):
+    return (obj,) if isinstance(obj, Symbol) else tuple(obj)
+
+
+def _entry_values(title, name, obj, value):
+    """``{scalar symbol: number}`` from a user's value for parameter ``name``."""
+    if isinstance(obj, Symbol):
+        return {obj: to_number(value)}
+    try:
+        given = sympy.Matrix(_exact(value.tolist() if hasattr(value, "tolist") else value))
+    except (TypeError, ValueError, sympy.SympifyError):
+        raise ParameterError(f"{title}: parameter {name} must be a sequence of numbers "
+                             f"of shape {obj.shape}; got {value!r}") from None
+    if obj.cols == 1 and given.rows == 1:
+        given = given.T
+    if given.shape != obj.shape:
+        def shape(m):
+            return f"a vector of length {m.rows}" if m.cols == 1 else f"a {m.rows} x {m.cols} matrix"
+        raise ParameterError(f"{title}: parameter {name} must be {shape(obj)}; "
+                             f"got {value!r}, {shape(given)}")
+    out = {}
+    for (i, j), symbol in zip(((i, j) for i in range(obj.rows) for j in range(obj.cols)), obj):
+        number = to_number(given[i, j])
+        if symbol in out and out[symbol] != number:
+            raise ParameterError(f"{title}: parameter {name} must be symmetric; got "
+                                 f"{name}[{j}][{i}]={out[symbol]} and {name}[{i}][{j}]={number}")
+        out[symbol] = number
+    return out
+
+
+def _exact(value):
+    """Nested sequences with each number made exact by :func:`to_number`."""
+    if isinstance(value, (list, tuple)):
+        return [_exact(v) for v in value]
+    if isinstance(value, sympy.MatrixBase):
+        return _exact(value.tolist())
+    return to_number(value)
+
+
+def subs_set(support, mapping):
+    """``support`` with ``mapping`` applied, bound variables of a ConditionSet
+    included (SymPy's ``subs`` leaves those alone)."""
+    if isinstance(support, sympy.ConditionSet):
+        sym = support.sym
+        sym = sympy.Tuple(*[mapping.get(s, s) for s in sym]) if isinstance(sym, sympy.Tuple) \
+            else mapping.get(sym, sym)
+        return sympy.ConditionSet(sym, support.condition.xreplace(mapping),
+                                  subs_set(support.base_set, mapping))
+    return support.subs(mapping, simultaneous=True)
+
+
 def _unevaluated(constraint, rename):
     if isinstance(constraint, sympy.core.relational.Relational):
         return sympy.Rel(constraint.lhs.subs(rename, simultaneous=True),
@@ -218,6 +321,10 @@ def _unevaluated(constraint, rename):
 
 def _variable_assumptions(support, discrete):
     facts = {"integer": True} if discrete else {"real": True}
+    if isinstance(support, sympy.ConditionSet):
+        support = support.base_set
+    if isinstance(support, sympy.ProductSet):  # one coordinate speaks for all
+        support = support.args[0]
     if support.free_symbols:
         return facts
     if support.inf.is_nonnegative:
@@ -242,12 +349,17 @@ def define_family(name, pdf, variable, params, support, discrete=False, constrai
         Registry name (lower case, e.g. ``"maxwell"``).
     pdf : sympy expression
         Density (continuous) or mass function (discrete) in ``variable``.
-    variable : sympy.Symbol
-        The random variable.
-    params : list of sympy.Symbol
-        The parameters, in the order users pass them.
+    variable : sympy.Symbol or tuple of sympy.Symbol
+        The random variable; a tuple of coordinates for a multivariate family.
+    params : list
+        The parameters, in the order users pass them: each a Symbol, or a
+        ``(name, Matrix of Symbols)`` pair for a vector or matrix parameter
+        (users then pass a sequence, or nested sequences).
     support : sympy.Set
         ``Interval(0, oo)``, ``Range(0, oo)``, ...; may depend on parameters.
+        Multivariate: a ``ProductSet`` (``Reals**2``) or a ``ConditionSet``
+        over one, e.g. the simplex ``ConditionSet((x1, x2), Eq(x1 + x2, 1),
+        Interval.open(0, 1)**2)``.
     discrete : bool
         True for a mass function on integers.
     constraints : sequence of sympy relationals
@@ -281,30 +393,34 @@ def define_family(name, pdf, variable, params, support, discrete=False, constrai
     """
     if not isinstance(name, str) or not name.strip():
         raise FamilyDefinitionError("a family needs a non-empty string name")
-    if not isinstance(variable, Symbol):
-        raise FamilyDefinitionError(f"variable must be a SymPy Symbol, got {variable!r}")
-    params = list(params)
-    for p in params:
-        if not isinstance(p, Symbol):
-            raise FamilyDefinitionError(f"each parameter must be a SymPy Symbol, got {p!r}")
-    if variable in params:
-        raise FamilyDefinitionError(f"the variable {variable} cannot also be a parameter")
-    if len({p.name for p in params}) != len(params):
+    variables = tuple(variable) if isinstance(variable, (tuple, list, sympy.Tuple)) else (variable,)
+    if not variables or not all(isinstance(v, Symbol) for v in variables):
+        raise FamilyDefinitionError(
+            f"variable must be a SymPy Symbol (or a tuple of them for a multivariate family), "
+            f"got {variable!r}")
+    declared = _declared(params)
+    names = [n for n, _ in declared]
+    scalars = {s for _, obj in declared for s in _entries(obj)}
+    clash = scalars & set(variables)
+    if clash:
+        raise FamilyDefinitionError(
+            f"the variable {', '.join(sorted(map(str, clash)))} cannot also be a parameter")
+    if len(set(names)) != len(names) or len({s.name for s in scalars}) != len(scalars):
         raise FamilyDefinitionError("parameter names must be distinct")
     support = _as_set(support)
     pdf = sympy.sympify(pdf)
-    stray = pdf.free_symbols - set(params) - {variable}
+    stray = pdf.free_symbols - scalars - set(variables)
     if stray:
         raise FamilyDefinitionError(
             f"the density of {name!r} uses {', '.join(sorted(map(str, stray)))}, "
             f"which is neither the variable nor a declared parameter")
-    stray = support.free_symbols - set(params)
+    stray = support.free_symbols - scalars
     if stray:
         raise FamilyDefinitionError(
             f"the support of {name!r} uses undeclared symbols {sorted(map(str, stray))}")
     for c in constraints:
         c = sympy.sympify(c)
-        if c.free_symbols - set(params):
+        if c.free_symbols - scalars:
             raise FamilyDefinitionError(
                 f"constraint {c} of {name!r} mentions symbols that are not parameters")
     try:

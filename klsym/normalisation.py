@@ -84,6 +84,12 @@ def _screened(f, pdf, variable):
 
 def check_density(family, points=3, budget=30):
     """Raise FamilyDefinitionError unless ``family`` declares a density."""
+    if family.is_multivariate:
+        raise FamilyDefinitionError(
+            f"{family.name!r} is multivariate: define_family checks the normalisation of "
+            f"univariate densities only; declare it with check=False and check its "
+            f"normalisation numerically (klsym's own multivariate families are checked "
+            f"against mpmath in the test suite)")
     _support_ok(family)
     samples = family.admissible_points(points)
     if not samples:

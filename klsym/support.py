@@ -14,6 +14,7 @@ from sympy import S
 
 from .constraints import decide
 from .errors import DerivationError
+from .family import subs_set
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,12 @@ def support_rule(fp, fq, facts=(), suffixes=("p", "q")):
         raise DerivationError(
             f"{fp.name} is {'discrete' if fp.discrete else 'continuous'} and {fq.name} is not: "
             f"KL between them is not defined", route="support")
+    if fp.dimension != fq.dimension:
+        raise DerivationError(
+            f"{fp.name} has dimension {fp.dimension} and {fq.name} dimension {fq.dimension}: "
+            f"KL between them is not defined", route="support")
+    if fp.is_multivariate:
+        return _multivariate_rule(fp, fq, facts, suffixes)
     sp = fp.support.subs(fp.renaming(suffixes[0]), simultaneous=True)
     sq = fq.support.subs(fq.renaming(suffixes[1]), simultaneous=True)
     # Comparing ends with strict inequalities ignores the end points
@@ -71,6 +78,32 @@ def support_rule(fp, fq, facts=(), suffixes=("p", "q")):
     contained = None if escapes is None else not escapes
     reason = "; ".join(reasons) if reasons else "the support of p lies inside that of q"
     return SupportVerdict(contained, escape, reason)
+
+
+def _multivariate_rule(fp, fq, facts, suffixes):
+    """Equal supports contain each other; two constraint sets over the same
+    base (multinomial counts summing to n) are compared by solving p's
+    equation for its last coordinate and putting it into q's."""
+    sp = subs_set(fp.support, fp.renaming(suffixes[0]))
+    sq = subs_set(fq.support, {**fq.renaming(suffixes[1]), **dict(zip(fq.variables, fp.variables))})
+    if sp == sq:
+        return SupportVerdict(True, S.false, "the supports of p and q are the same set")
+    what = "mass" if fp.discrete else "density"
+    if (isinstance(sp, sympy.ConditionSet) and isinstance(sq, sympy.ConditionSet)
+            and sp.base_set == sq.base_set and isinstance(sp.condition, sympy.Eq)):
+        last = fp.variables[-1]
+        solutions = sympy.solve(sp.condition, last)
+        if len(solutions) == 1:
+            inside = sympy.simplify(sq.condition.subs(last, solutions[0]))
+            escape = sympy.Not(inside)
+            verdict = decide(escape, facts)
+            contained = None if verdict is None else not verdict
+            reason = (f"p has mass on {{{', '.join(map(str, fp.variables))}: {sp.condition}}} "
+                      f"where q has {what} 0" + ("" if verdict else f" when {escape}"))
+            if contained:
+                reason = "the support of p lies inside that of q"
+            return SupportVerdict(contained, escape, reason)
+    raise DerivationError(f"cannot compare the supports {sp} of p and {sq} of q", route="support")
 
 
 def _ends(support):

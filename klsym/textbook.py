@@ -75,14 +75,22 @@ def _tidy(expr):
     return log_part + Add(*others) + _tidy_rational(rational)
 
 
+#: multivariate factoring is exponential in the worst case; a rational part
+#: with more terms than this (the 3-d normal KL) is not factored
+FACTOR_TERMS = 40
+
+
 def _tidy_rational(expr):
     constant, rest = expr.as_independent(*expr.free_symbols, as_Add=True) if expr.free_symbols \
         else (expr, S.Zero)
     if rest == 0:
         return constant
-    candidates = [sympy.factor(rest), sympy.together(rest), sympy.expand(rest)]
+    candidates = [sympy.together(rest), sympy.expand(rest)]
+    if len(Add.make_args(candidates[1])) <= FACTOR_TERMS:
+        candidates.append(sympy.factor(rest))
     numerator, denominator = sympy.fraction(sympy.together(rest))
-    completed = _complete_differences(numerator)
+    completed = _complete_differences(numerator) \
+        if len(Add.make_args(sympy.expand(numerator))) <= 3 * FACTOR_TERMS else None
     if completed is not None:
         candidates.append(completed / denominator)
     best = min(candidates, key=sympy.count_ops)

@@ -12,6 +12,10 @@ from .vonmises import VonMises
 from .weibull import Weibull
 from .beta import Beta
 from .binomial import Binomial
+from .categorical import Categorical
+from .dirichlet import Dirichlet
+from .multinomial import Multinomial
+from .mvnormal import MultivariateNormal
 from .chisquared import ChiSquared
 from .exponential import Exponential
 from .gamma import Gamma
@@ -25,7 +29,8 @@ from .normal import Normal
 from .poisson import Poisson
 from .rayleigh import Rayleigh
 
-__all__ = ["Bernoulli", "Beta", "Binomial", "Cauchy", "ChiSquared", "Exponential", "Gamma",
-           "Geometric", "Gumbel", "HalfNormal", "InverseGamma", "InverseGaussian", "Laplace",
-           "LogNormal", "NegativeBinomial", "Normal", "Pareto", "Poisson", "Rayleigh", "Uniform",
-           "VonMises", "Weibull"]
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "ChiSquared", "Dirichlet",
+           "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal", "InverseGamma",
+           "InverseGaussian", "Laplace", "LogNormal", "Multinomial", "MultivariateNormal",
+           "NegativeBinomial", "Normal", "Pareto", "Poisson", "Rayleigh", "Uniform", "VonMises",
+           "Weibull"]
