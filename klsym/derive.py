@@ -31,6 +31,7 @@ from .errors import DerivationError
 from .expectations import expectation, over_support
 from .dimensional import DimensionalFamily
 from .family import Distribution, Family
+from .general import derive_general
 from .numeric import evaluate
 from .registry import lookup
 from .support import support_rule
@@ -133,6 +134,8 @@ def _resolve(arg, suffix):
     if isinstance(arg, str):
         arg = lookup(arg)
     if isinstance(arg, DimensionalFamily):
+        if arg.general is not None:
+            return arg, _Values()
         raise DerivationError(
             f"{arg.name} has a family per dimension: pass klsym.family({arg.name!r}).of(d) "
             f"for the symbolic result in dimension d, or a distribution with values",
@@ -215,6 +218,8 @@ def _admissible_side(symbol, value, constraints):
 def _symbolic(quantity, fp, fq, route, budget):
     if route not in ROUTES:
         raise ValueError(f"route must be one of {', '.join(ROUTES)}; got {route!r}")
+    if isinstance(fp, DimensionalFamily) or isinstance(fq, DimensionalFamily):
+        return _in_general_dimension(quantity, fp, fq, budget)
     if route == "auto":
         route = "exponential-family" if _prefers_route_one(fp, fq) else "expectation"
     key = cache.make_key(quantity, route, fp.fingerprint, fq.fingerprint if fq else "")
@@ -234,6 +239,16 @@ def _symbolic(quantity, fp, fq, route, budget):
         expr = textbook(expr)
     cache.store(key, expr)
     return expr
+
+
+def _in_general_dimension(quantity, fp, fq, budget):
+    """The result for a symbolic dimension, in matrix notation (see :mod:`klsym.general`)."""
+    if fq is not None and fq is not fp:
+        raise DerivationError(
+            f"in general dimension klsym derives results within one family; got "
+            f"{fp.name} and {fq.name}", route="expectation")
+    with time_budget(budget, route="expectation"):
+        return derive_general(quantity, fp.general)
 
 
 def _has_route_one(fp, fq):

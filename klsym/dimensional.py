@@ -25,8 +25,11 @@ class DimensionalFamily:
     ('p',)
     """
 
-    def __init__(self, name, build, *, title, size_from, smallest=1, description=""):
+    def __init__(self, name, build, *, title, size_from, smallest=1, description="",
+                 general=None):
         self.name = name
+        #: the declaration for a symbolic dimension (a GeneralForm), if any
+        self.general = general
         self.title = title
         self.description = description
         self.size_from = size_from
@@ -72,17 +75,19 @@ class DimensionalFamily:
 
 
 def define_dimensional_family(name, build, *, title, size_from, smallest=1, description="",
-                              register=True):
+                              general=None, register=True):
     """Declare a family for every dimension from ``build(d) -> Family``.
 
     ``build`` declares the family of dimension ``d`` with ``define_family(...,
     register=False)``; ``size_from`` names the vector parameter whose length
-    is the dimension.
+    is the dimension.  ``general``, a :class:`~klsym.general.GeneralForm`,
+    declares the density once more for a symbolic dimension, so that
+    ``klsym.kl(name, name)`` derives the result in matrix notation.
     """
     if not callable(build):
         raise FamilyDefinitionError("build must be a function of the dimension")
     family = DimensionalFamily(name.lower(), build, title=title, size_from=size_from,
-                               smallest=smallest, description=description)
+                               smallest=smallest, description=description, general=general)
     if register:
         registry.register(family)
     return family

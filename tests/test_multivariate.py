@@ -117,9 +117,76 @@ def test_dimensions_must_match():
 
 def test_a_family_per_dimension_needs_a_dimension_for_symbolic_results():
     with pytest.raises(klsym.DerivationError, match=r"\.of\(d\)"):
-        klsym.kl("mvnormal", "mvnormal")
+        klsym.kl("dirichlet", "dirichlet")
+
+
+def _explicit(general, family, d):
+    """A general-dimension result with its MatrixSymbols replaced by the
+    explicit symbol matrices of ``family`` (dimension ``d``)."""
+    named = {}
+    for side in ("p", "q", None):
+        suffix = f"_{side}" if side else ""
+        for name, matrix in family.declared:
+            explicit = matrix.applyfunc(lambda s: sympy.Symbol(s.name + suffix, **s.assumptions0))
+            named[name + suffix] = sympy.ImmutableMatrix(explicit)
+    out = general.subs({m: named[m.name] for m in general.atoms(sympy.MatrixSymbol)})
+    out = out.subs(sympy.Symbol("d", integer=True, positive=True), d)
+    return out.doit()
+
+
+@pytest.mark.parametrize("d", [2, 3])
+@pytest.mark.parametrize("quantity", ["kl", "entropy", "cross_entropy"])
+def test_general_dimension_normal_matches_explicit_dimensions(quantity, d):
+    general = getattr(klsym, quantity)(*["mvnormal"] * (1 if quantity == "entropy" else 2))
+    assert not general.has(sympy.Sum)  # matrix notation, not index sums
+    f = klsym.family("mvnormal").of(d)
+    explicit = getattr(klsym, quantity)(*[f] * (1 if quantity == "entropy" else 2))
+    difference = _explicit(general, f, d) - explicit
+    assert sympy.simplify(sympy.expand_log(difference, force=True)) == 0
+
+
+def test_general_dimension_kl_is_the_textbook_matrix_form():
+    kl = klsym.kl("mvnormal", "mvnormal")
+    assert kl.has(sympy.Trace) and kl.has(sympy.Determinant)
+    printed = klsym.latex(kl)
+    assert r"\operatorname{tr}\left(\Sigma_{q}^{-1} \Sigma_{p} \right)" in printed
+    assert r"\left(\mu_{p} - \mu_{q}\right)" in printed
 
 
 def test_floats_are_read_as_the_decimals_they_print():
     assert Cat(p=[0.2, 0.3, 0.5]).params == {"p": [R(1, 5), R(3, 10), R(1, 2)]}
     assert MVN(mu=[0.5, 1], Sigma=[[2, 0.1], [0.1, 1]]).params["Sigma"] == [[2, R(1, 10)], [R(1, 10), 1]]
+
+
+# -- against the independent mpmath reference ------------------------------
+def _fractions(value):
+    if isinstance(value, list):
+        return [_fractions(v) for v in value]
+    value = sympy.Rational(value)
+    return F(int(value.p), int(value.q))
+
+
+CASES = [
+    ("mvnormal", dict(mu=[0, R(1, 2)], Sigma=[[2, R(1, 2)], [R(1, 2), 1]]),
+     dict(mu=[1, -1], Sigma=[[1, R(-1, 3)], [R(-1, 3), 3]])),
+    ("mvnormal", dict(mu=[0, 1, 2], Sigma=[[2, R(1, 2), 0], [R(1, 2), 1, R(1, 4)], [0, R(1, 4), 3]]),
+     dict(mu=[R(1, 3), 1, 2], Sigma=[[1, 0, R(1, 5)], [0, 2, 0], [R(1, 5), 0, R(1, 2)]])),
+    ("mvnormal", dict(mu=[0, 1], Sigma=[[2, R(1, 2)], [R(1, 2), 1]]),  # near-equal
+     dict(mu=[R(1, 10 ** 6), 1], Sigma=[[2 + R(1, 10 ** 6), R(1, 2)], [R(1, 2), 1]])),
+    ("dirichlet", dict(alpha=[R(3, 2), 2]), dict(alpha=[R(1, 2), R(7, 3)])),
+    ("dirichlet", dict(alpha=[2, 3, 4]), dict(alpha=[R(1, 2), 5, 1])),
+    ("categorical", dict(p=[R(1, 5), R(3, 10), R(1, 2)]), dict(p=[R(1, 3), R(1, 2), R(1, 6)])),
+    ("multinomial", dict(n=4, p=[R(1, 5), R(3, 10), R(1, 2)]), dict(n=4, p=[R(1, 3), R(1, 2), R(1, 6)])),
+    ("multinomial", dict(n=2, p=[R(1, 5), R(4, 5)]), dict(n=3, p=[R(1, 3), R(2, 3)])),  # +oo
+]
+
+
+@pytest.mark.parametrize("name, p, q", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_against_the_mpmath_reference(name, p, q):
+    from reference_multivariate import ref_cross_entropy_mv, ref_entropy_mv, ref_kl_mv
+    dp, dq = klsym.family(name)(**p), klsym.family(name)(**q)
+    fp, fq = ({k: _fractions(v) for k, v in d.params.items()} for d in (dp, dq))
+    assert_agree(evaluate(klsym.kl(dp, dq)), ref_kl_mv(name, fp, fq), what=f"KL {dp} || {dq}")
+    assert_agree(evaluate(klsym.cross_entropy(dp, dq)), ref_cross_entropy_mv(name, fp, fq),
+                 what=f"H({dp}, {dq})")
+    assert_agree(evaluate(klsym.entropy(dp)), ref_entropy_mv(name, fp), what=f"H({dp})")

@@ -1,8 +1,9 @@
 """Multivariate normal distribution N(mu, Sigma) on R^d."""
-from sympy import Matrix, Reals, Symbol, exp, pi, sqrt, symbols
+from sympy import Determinant, Matrix, MatrixSymbol, Reals, Symbol, exp, pi, sqrt, symbols
 
 from ..dimensional import define_dimensional_family
 from ..family import define_family
+from ..general import GeneralForm
 
 # First and second moments; SymPy's d-fold Gaussian integrals with a symbolic
 # Sigma do not finish in useful time.  Checked against mpmath in tests.
@@ -30,6 +31,19 @@ def mvnormal(d):
         check=False, register=False, lemmas=lemmas)
 
 
+def general():
+    """The same density for a symbolic dimension d, in matrix notation."""
+    d = Symbol("d", integer=True, positive=True)
+    x, mu, sigma = MatrixSymbol("x", d, 1), MatrixSymbol("mu", d, 1), MatrixSymbol("Sigma", d, d)
+    i, j = symbols("i j", integer=True)
+    r = x - mu
+    return GeneralForm(
+        exp(-(r.T * sigma.I * r)[0, 0] / 2) / sqrt((2 * pi) ** d * Determinant(sigma)),
+        x, (mu, sigma), d, symmetric=(sigma,),
+        lemmas={x[i, 0]: (mu[i, 0], _MOMENTS),
+                x[i, 0] * x[j, 0]: (sigma[i, j] + mu[i, 0] * mu[j, 0], _MOMENTS)})
+
+
 MultivariateNormal = define_dimensional_family(
-    "mvnormal", mvnormal, title="MultivariateNormal", size_from="mu",
+    "mvnormal", mvnormal, title="MultivariateNormal", size_from="mu", general=general(),
     description="mean mu (length d), covariance Sigma (d x d, positive definite) on R^d")
