@@ -8,6 +8,7 @@ parameter passes and carries its assumptions along.
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 from itertools import product
 
 import sympy
@@ -109,22 +110,29 @@ def decide(condition, facts=()):
     if condition in (S.true, S.false):
         return bool(condition)
     # only facts about the condition's own symbols can decide it
-    facts = [f for f in map(sympy.sympify, facts) if f.free_symbols & condition.free_symbols]
-    assumptions = And(*[q for q in map(_as_q, facts) if q is not None])
-    try:
-        refined = sympy.refine(condition, assumptions)
-    except Exception:  # refine raises on some relationals it cannot handle
-        refined = condition
-    if refined in (S.true, S.false):
-        return bool(refined)
+    facts = tuple(f for f in map(sympy.sympify, facts) if f.free_symbols & condition.free_symbols)
+    return _decide(condition, facts)
+
+
+@lru_cache(maxsize=4096)
+def _decide(condition, facts):
     if isinstance(condition, (And, Or, Not)):
-        # decide each atom, then see whether what is left is decided
+        # decide each atom, then see whether what is left is decided; SymPy's
+        # refine of the whole compound is much slower and adds little
         replaced = condition.func(*[
             {True: S.true, False: S.false}.get(decide(arg, facts), arg)
             for arg in condition.args])
         if replaced in (S.true, S.false):
             return bool(replaced)
         condition = replaced
+    if not isinstance(condition, (And, Or, Not)):
+        assumptions = And(*[q for q in map(_as_q, facts) if q is not None])
+        try:
+            refined = sympy.refine(condition, assumptions)
+        except Exception:  # refine raises on some relationals it cannot handle
+            refined = condition
+        if refined in (S.true, S.false):
+            return bool(refined)
     symbols = condition.free_symbols
     if len(symbols) == 1:
         (s,) = symbols

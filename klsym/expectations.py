@@ -33,7 +33,7 @@ _memo = cache.remember_in_memory({})
 
 #: seconds SymPy may spend on one expectation before it is left unevaluated
 #: (the derivation's own, larger budget still bounds the whole)
-EXPECTATION_SECONDS = float(os.environ.get("KLSYM_EXPECTATION_BUDGET", "20"))
+EXPECTATION_SECONDS = float(os.environ.get("KLSYM_EXPECTATION_BUDGET", "8"))
 
 
 def expectation(family, g, budget=None):
@@ -45,7 +45,7 @@ def expectation(family, g, budget=None):
     g : sympy expression in ``family.variable`` (other symbols are constants)
     budget : float, optional
         Seconds allowed for each SymPy integration or summation (default
-        ``KLSYM_EXPECTATION_BUDGET`` or 20); past it the expectation is left
+        ``KLSYM_EXPECTATION_BUDGET`` or 8); past it the expectation is left
         as its unevaluated integral or sum.
 
     Examples

@@ -74,7 +74,7 @@ def derive_general(quantity, form_p, form_q=None):
     >>> import klsym
     >>> form = klsym.family("mvnormal").general
     >>> derive_general("entropy", form)
-    d*log(2*pi)/2 + d/2 + log(Determinant(Sigma))/2
+    d*log(2)/2 + d/2 + d*log(pi)/2 + log(Determinant(Sigma))/2
     """
     if quantity == "entropy":
         p = form_p

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import S
 
+from .cache import remember_in_memory
 from .constraints import decide
 from .errors import DerivationError
 from .family import subs_set
@@ -48,6 +49,16 @@ def support_rule(fp, fq, facts=(), suffixes=("p", "q")):
     >>> support_rule(klsym.family("normal"), klsym.family("exponential")).reason
     'p has mass on (-oo, 0) where q has density 0'
     """
+    key = (fp.fingerprint, fq.fingerprint, tuple(map(sympy.srepr, facts)), tuple(suffixes))
+    if key not in _verdicts:
+        _verdicts[key] = _rule(fp, fq, facts, suffixes)
+    return _verdicts[key]
+
+
+_verdicts = remember_in_memory({})
+
+
+def _rule(fp, fq, facts, suffixes):
     if fp.discrete != fq.discrete:
         raise DerivationError(
             f"{fp.name} is {'discrete' if fp.discrete else 'continuous'} and {fq.name} is not: "

@@ -300,3 +300,28 @@ def test_symbolic_infinity_condition(name_p, name_q, escape):
     expected = sympy.sympify(escape, locals=names)
     assert sympy.simplify_logic(sympy.Xor(conditions[0], expected)) == sympy.false, \
         f"+oo when {conditions[0]}, expected {expected}"
+
+
+# ---------------------------------------------------------------------------
+# 4. no closed form: an honest Integral/Sum, a warning, and numbers by mpmath
+# ---------------------------------------------------------------------------
+
+def test_normal_against_cauchy_stays_unevaluated_and_evaluates_numerically(monkeypatch):
+    monkeypatch.setattr(cache, "load", lambda key: None)
+    with pytest.warns(UserWarning, match="kl of normal and cauchy"):
+        symbolic = klsym.kl("normal", "cauchy")
+    assert symbolic.has(sympy.Integral)
+    p, q = {"mu": 0, "sigma": 1}, {"x0": 1, "gamma": F(3, 2)}
+    with pytest.warns(UserWarning):
+        ours = klsym.kl(_dist("normal", p), _dist("cauchy", q), numeric=True, dps=40)
+    assert_agree(evaluate(ours), ref_kl("normal", p, "cauchy", q), what="KL normal || cauchy")
+
+
+@IGNORE_PARTLY_OPEN
+@pytest.mark.parametrize("name, params", [("poisson", {"lam": F(5, 2)}),
+                                          ("negativebinomial", {"r": F(3, 2), "p": F(2, 5)})])
+def test_numeric_entropy_sums_the_open_part_with_mpmath(name, params):
+    from reference import ref_entropy
+    ours = klsym.entropy(_dist(name, params), numeric=True, dps=40)
+    assert isinstance(ours, sympy.Float)
+    assert_agree(evaluate(ours), ref_entropy(name, params), what=f"H {name}")
