@@ -35,8 +35,9 @@ class GeneralForm:
 
     Attributes
     ----------
-    pdf : sympy expression in matrix elements (a 1x1 product taken ``[0, 0]``)
-    variable : MatrixSymbol (d x 1)
+    pdf : sympy expression in matrix elements (a 1x1 product taken ``[0, 0]``),
+        with ``Sum``/``Product`` over an index where needed
+    variable : MatrixSymbol (d x 1), or a Symbol (a categorical outcome)
     params : tuple of MatrixSymbol, in the family's parameter order
     dimension : Symbol (positive integer)
     symmetric : tuple of MatrixSymbol that are symmetric (a covariance)
@@ -62,7 +63,8 @@ class GeneralForm:
 
     @property
     def log_density(self):
-        return sympy.expand(sympy.expand_log(sympy.log(self.pdf), force=True))
+        from .family import expand_log_density
+        return expand_log_density(self.pdf)
 
 
 @lru_cache(maxsize=None)
@@ -88,7 +90,7 @@ def derive_general(quantity, form_p, form_q=None):
     if quantity != "entropy":
         symmetric.update({sympy.Transpose(m): m for m in q.symmetric})
     value = _matrix_notation(value, symmetric)
-    return _gather_squares(value)
+    return _tidy_sums(_gather_squares(value))
 
 
 def _expect(term, form):
@@ -108,11 +110,18 @@ def _expect(term, form):
 def _lemma(g, form):
     for key, (value, _) in form.lemmas.items():
         extra = [s for s in key.free_symbols if isinstance(s, sympy.Symbol)
-                 and s != form.dimension]
+                 and s not in (form.dimension, form.variable)]
         wilds = {s: sympy.Wild(s.name) for s in extra}
-        found = g.match(key.xreplace(wilds))
-        if found is not None and all(w in found for w in wilds.values()):
-            return value.xreplace({s: found[w] for s, w in wilds.items()})
+        pattern = key.xreplace(wilds)
+        attempts = [(g, pattern)]
+        if isinstance(g, sympy.KroneckerDelta) and isinstance(pattern, sympy.KroneckerDelta):
+            # symmetric in its arguments, which SymPy orders by name
+            attempts = [(sympy.Tuple(*g.args), sympy.Tuple(*pattern.args)),
+                        (sympy.Tuple(*g.args), sympy.Tuple(*reversed(pattern.args)))]
+        for target, form_ in attempts:
+            found = target.match(form_)
+            if found is not None and all(w in found for w in wilds.values()):
+                return value.xreplace({s: found[w] for s, w in wilds.items()})
     return None
 
 
@@ -123,10 +132,53 @@ def _matrix_notation(expr, symmetric):
         if not isinstance(core, sympy.Sum):
             out += term
             continue
+        kept = S.Zero
         for part in Add.make_args(sympy.expand(core.function)):
-            matrix = convert_array_to_matrix(convert_indexed_to_array(sympy.Sum(part, *core.limits)))
+            if part.atoms(sympy.Function):  # log p_i, digamma: no matrix notation, stays a Sum
+                kept += part
+                continue
+            try:
+                matrix = convert_array_to_matrix(convert_indexed_to_array(sympy.Sum(part, *core.limits)))
+            except Exception:  # not a product of matrix elements (digamma of one): stays a Sum
+                kept += part
+                continue
             out += coefficient * _scalar(matrix.xreplace(symmetric))
+        if kept != 0:
+            out += coefficient * sympy.Sum(sympy.factor_terms(kept), *core.limits)
     return out
+
+
+def _tidy_sums(expr):
+    """Pull index-free factors out of each ``Sum`` (an index-free term is
+    ``K`` times itself), name every simple index ``i`` so equal sums
+    coincide, and merge sums over the same range."""
+    def pull(total):
+        if len(total.limits) != 1:
+            return total
+        (index, lo, hi), = total.limits
+        canonical = sympy.Symbol("i", integer=True)
+        if total.function.has(sympy.Sum) or total.function.has(canonical) and canonical != index:
+            canonical = index
+        out, groups = S.Zero, {}
+        for term in Add.make_args(sympy.expand(total.function)):
+            coefficient, rest = term.as_independent(index, as_Add=False)
+            if rest == 1:
+                out += coefficient * (hi - lo + 1)
+            else:
+                groups[coefficient] = groups.get(coefficient, S.Zero) + rest.xreplace({index: canonical})
+        return out + Add(*[c * sympy.Sum(g, (canonical, lo, hi)) for c, g in groups.items()])
+
+    expr = expr.replace(lambda e: isinstance(e, sympy.Sum), pull)
+    merged, rest = {}, S.Zero
+    terms = [t for term in Add.make_args(expr)
+             for t in (Add.make_args(sympy.expand(term)) if term.has(sympy.Sum) else (term,))]
+    for term in terms:
+        coefficient, core = term.as_independent(sympy.Sum, as_Add=False)
+        if isinstance(core, sympy.Sum) and coefficient.is_number:
+            merged[core.limits] = merged.get(core.limits, S.Zero) + coefficient * core.function
+        else:
+            rest += term
+    return rest + Add(*[sympy.Sum(sympy.factor_terms(f), *limits) for limits, f in merged.items()])
 
 
 def _scalar(value):

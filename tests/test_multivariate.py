@@ -117,7 +117,7 @@ def test_dimensions_must_match():
 
 def test_a_family_per_dimension_needs_a_dimension_for_symbolic_results():
     with pytest.raises(klsym.DerivationError, match=r"\.of\(d\)"):
-        klsym.kl("dirichlet", "dirichlet")
+        klsym.kl("multinomial", "multinomial")
 
 
 def _explicit(general, family, d):
@@ -130,16 +130,18 @@ def _explicit(general, family, d):
             explicit = matrix.applyfunc(lambda s: sympy.Symbol(s.name + suffix, **s.assumptions0))
             named[name + suffix] = sympy.ImmutableMatrix(explicit)
     out = general.subs({m: named[m.name] for m in general.atoms(sympy.MatrixSymbol)})
-    out = out.subs(sympy.Symbol("d", integer=True, positive=True), d)
+    out = out.subs(klsym.family(family.name).general.dimension, d)
     return out.doit()
 
 
-@pytest.mark.parametrize("d", [2, 3])
+@pytest.mark.parametrize("name, d", [("mvnormal", 2), ("mvnormal", 3), ("dirichlet", 2),
+                                     ("dirichlet", 3), ("categorical", 2), ("categorical", 4)])
 @pytest.mark.parametrize("quantity", ["kl", "entropy", "cross_entropy"])
-def test_general_dimension_normal_matches_explicit_dimensions(quantity, d):
-    general = getattr(klsym, quantity)(*["mvnormal"] * (1 if quantity == "entropy" else 2))
-    assert not general.has(sympy.Sum)  # matrix notation, not index sums
-    f = klsym.family("mvnormal").of(d)
+def test_general_dimension_matches_explicit_dimensions(quantity, name, d):
+    general = getattr(klsym, quantity)(*[name] * (1 if quantity == "entropy" else 2))
+    if name == "mvnormal":
+        assert not general.has(sympy.Sum)  # matrix notation, not index sums
+    f = klsym.family(name).of(d)
     explicit = getattr(klsym, quantity)(*[f] * (1 if quantity == "entropy" else 2))
     difference = _explicit(general, f, d) - explicit
     assert sympy.simplify(sympy.expand_log(difference, force=True)) == 0

@@ -3,10 +3,12 @@
 The vector p = (p1, ..., pK) is 1-indexed in symbols (p1 is the probability of
 outcome 0); the mass is the product p1**[k=0] ... pK**[k=K-1].
 """
-from sympy import Add, Eq, FiniteSet, KroneckerDelta, Matrix, Mul, Symbol, symbols
+from sympy import (Add, Eq, FiniteSet, KroneckerDelta, Matrix, MatrixSymbol, Mul, Product, Symbol,
+                   symbols)
 
 from ..dimensional import define_dimensional_family
 from ..family import define_family
+from ..general import GeneralForm
 
 
 def categorical(K):
@@ -19,6 +21,15 @@ def categorical(K):
         description=f"K = {K} outcome probabilities p", check=False, register=False)
 
 
+def general():
+    """The same mass function for a symbolic number of categories K."""
+    K = Symbol("K", integer=True, positive=True)
+    k, i = Symbol("k", integer=True), Symbol("i", integer=True)
+    p = MatrixSymbol("p", K, 1)
+    return GeneralForm(Product(p[i, 0] ** KroneckerDelta(k, i), (i, 0, K - 1)), k, (p,), K,
+                       lemmas={KroneckerDelta(k, i): (p[i, 0], "definition of the mass function")})
+
+
 Categorical = define_dimensional_family(
-    "categorical", categorical, title="Categorical", size_from="p",
+    "categorical", categorical, title="Categorical", size_from="p", general=general(),
     description="outcome probabilities p (length K, sum 1) on {0..K-1}")
