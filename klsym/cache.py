@@ -122,3 +122,41 @@ def store(key, value):
         os.replace(tmp, folder / f"{key}.json")
     except OSError as exc:  # a read-only or full disk must not break a derivation
         warnings.warn(f"klsym: could not write the cache in {folder} ({exc})")
+
+
+def load_text(key):
+    """Cached text (generated source) for ``key``, or None."""
+    if key in _memory:
+        return _memory[key]
+    if not _enabled:
+        return None
+    path = directory() / f"{key}.txt.json"
+    try:
+        entry = json.loads(path.read_text())
+        if entry["sha256"] != _checksum(entry["text"]):
+            raise ValueError("checksum mismatch")
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a corrupt entry: drop it and generate again
+        warnings.warn(f"klsym: discarding corrupt cache entry {path.name} ({exc})")
+        path.unlink(missing_ok=True)
+        return None
+    _memory[key] = entry["text"]
+    return entry["text"]
+
+
+def store_text(key, text):
+    """Remember generated ``text`` under ``key`` in memory and, if enabled, on disk."""
+    _memory[key] = text
+    if not _enabled:
+        return
+    folder = directory()
+    payload = json.dumps({"text": text, "sha256": _checksum(text)})
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(payload)
+        os.replace(tmp, folder / f"{key}.txt.json")
+    except OSError as exc:
+        warnings.warn(f"klsym: could not write the cache in {folder} ({exc})")

@@ -1,0 +1,124 @@
+"""Fast, numerically careful numeric functions from derived closed forms.
+
+``kl_function(p_family, q_family)`` returns a vectorised NumPy function of the
+parameters of p (suffixed ``_p``) and q (suffixed ``_q``); ``source(...)``
+returns the same function as a standalone module that needs only numpy and
+scipy.  No formula is written here: each function is printed from the derived
+expression (see :mod:`klsym.codegen.plan`), rewritten for floating point, with
+a Taylor series near p = q where the closed form would cancel.
+
+Examples
+--------
+>>> import klsym
+>>> f = klsym.kl_function("normal", "normal")
+>>> float(f(0.0, 1.0, 1.0, 1.0))
+0.5
+>>> f(mu_p=[0.0, 0.0], sigma_p=1.0, mu_q=0.0, sigma_q=[1.0, 2.0]).round(6)
+array([0.      , 0.318147])
+"""
+
+import types
+from functools import lru_cache
+
+from .. import cache
+from ..dimensional import DimensionalFamily
+from ..family import Family
+from ..registry import lookup
+from .numpy_backend import module_source
+from .plan import make_plan
+
+BACKENDS = ("numpy",)
+
+
+def kl_function(p_family, q_family, backend="numpy"):
+    """Vectorised KL(p || q) over arrays of parameters; see the module docs."""
+    return _function("kl", p_family, q_family, backend)
+
+
+def cross_entropy_function(p_family, q_family, backend="numpy"):
+    """Vectorised cross-entropy H(p, q) over arrays of parameters."""
+    return _function("cross_entropy", p_family, q_family, backend)
+
+
+def entropy_function(family, backend="numpy"):
+    """Vectorised entropy H(p) over arrays of the family's parameters."""
+    return _function("entropy", family, None, backend)
+
+
+def source(p_family, q_family=None, backend="numpy", quantity="kl", dim=None):
+    """Source of a standalone module computing ``quantity`` (``"kl"``,
+    ``"cross_entropy"`` or ``"entropy"``); ``dim`` fixes the dimension of a
+    multivariate family."""
+    _check_backend(backend)
+    fp, fq = _family(p_family, dim), _family(q_family, dim) if q_family is not None else None
+    for f in (fp, fq):
+        if isinstance(f, DimensionalFamily):
+            raise TypeError(f"{f.name} needs dim= for a standalone module")
+    return _source(quantity, fp, fq, backend)
+
+
+def _check_backend(backend):
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+
+
+def _family(arg, dim=None):
+    family = lookup(arg) if isinstance(arg, str) else arg
+    if isinstance(family, DimensionalFamily):
+        if dim is None:
+            return family
+        family = family.of(dim)
+    if not isinstance(family, Family):
+        raise TypeError(f"expected a family or a family name; got {arg!r}")
+    return family
+
+
+def _function(quantity, p_family, q_family, backend):
+    _check_backend(backend)
+    fp = _family(p_family)
+    fq = _family(q_family) if q_family is not None else None
+    if isinstance(fp, DimensionalFamily) or isinstance(fq, DimensionalFamily):
+        return _per_dimension(quantity, fp, fq)
+    return _compiled(quantity, fp, fq)
+
+
+def _source(quantity, fp, fq, backend="numpy"):
+    key = cache.make_key("codegen", backend, quantity, fp.fingerprint, fq.fingerprint if fq else "")
+    text = cache.load_text(key)
+    if text is None:
+        text = module_source(make_plan(quantity, fp, fq))
+        cache.store_text(key, text)
+    return text
+
+
+@lru_cache(maxsize=None)
+def _compiled(quantity, fp, fq):
+    text = _source(quantity, fp, fq)
+    module = types.ModuleType(f"klsym_generated_{quantity}")
+    exec(compile(text, module.__name__, "exec"), module.__dict__)  # noqa: S102 - our own printed source
+    function = getattr(module, quantity)
+    function.source = text
+    return function
+
+
+def _per_dimension(quantity, fp, fq):
+    """A function that builds (once per dimension) the explicit-dimension one
+    on first sight of the vector's length."""
+    families = [f for f in (fp, fq) if f is not None]
+    sizing = next(f for f in families if isinstance(f, DimensionalFamily))
+    position = sizing.parameter_names.index(sizing.size_from)
+
+    def function(*args, validate=True, **kwargs):
+        import numpy
+        side = "_p" if fq is not None else ""
+        key = sizing.size_from + (side if sizing is fp or fq is None else "_q")
+        value = kwargs.get(key, args[position] if len(args) > position else None)
+        if value is None:
+            raise TypeError(f"give {key}: its last axis sets the dimension")
+        size = numpy.shape(value)[-1]
+        explicit = [f.of(size) if isinstance(f, DimensionalFamily) else f for f in (fp, fq)]
+        return _compiled(quantity, explicit[0], explicit[1])(*args, validate=validate, **kwargs)
+
+    function.__doc__ = f"{quantity} of {fp.name}{'' if fq is None else ' and ' + fq.name}, " \
+                       f"any dimension (the last axis of {sizing.size_from} sets it)"
+    return function

@@ -1,0 +1,158 @@
+"""Rewrite a derived expression for floating-point evaluation.
+
+The rules are general identities, applied to whatever a derivation produced
+(no family is named here):
+
+* ``log(1 + u)`` -> ``log1p(u)``, ``exp(u) - 1`` -> ``expm1(u)``;
+* ``c * f * log(v)`` -> ``c * xlogy(f, v)`` (``xlog1py`` for ``log1p``),
+  which is 0 where the weight ``f`` is 0 even if ``log v`` is infinite;
+* ``log(Gamma(u))`` is already ``loggamma``; ``besseli(n, x)`` ->
+  ``ive(n, x) * exp(x)``, so that ratios and logs never overflow;
+* products of powers and exponentials are merged (``a**k / b**k`` ->
+  ``(a/b)**k``, ``exp(a) * exp(b)`` -> ``exp(a + b)``) so that large
+  arguments cancel before they overflow;
+* logs of quotients are kept whole (``log(a / b)``: the ratio of two huge
+  or tiny numbers is formed before its log); only exponentials leave a log.
+"""
+
+import sympy
+from sympy import Add, Function, Mul, S
+from sympy.codegen.cfunctions import expm1, log1p
+
+
+class xlogy(Function):
+    """``x * log(y)``, 0 where ``x = 0`` (``scipy.special.xlogy``)."""
+
+    nargs = 2
+
+    def _numpycode(self, printer):
+        x, y = (printer._print(a) for a in self.args)
+        return f"{printer._module_format('scipy.special.xlogy')}({x}, {y})"
+
+    def _eval_evalf(self, prec):
+        x, y = self.args
+        return (x * sympy.log(y))._eval_evalf(prec) if x != 0 else S.Zero
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sympy.log(y) if argindex == 1 else x / y
+
+
+class xlog1py(Function):
+    """``x * log1p(y)``, 0 where ``x = 0`` (``scipy.special.xlog1py``)."""
+
+    nargs = 2
+
+    def _numpycode(self, printer):
+        x, y = (printer._print(a) for a in self.args)
+        return f"{printer._module_format('scipy.special.xlog1py')}({x}, {y})"
+
+    def _eval_evalf(self, prec):
+        x, y = self.args
+        return (x * sympy.log(1 + y))._eval_evalf(prec) if x != 0 else S.Zero
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sympy.log(1 + y) if argindex == 1 else x / (1 + y)
+
+
+class ive(Function):
+    """Exponentially scaled modified Bessel function ``exp(-|x|) I_n(x)``."""
+
+    nargs = 2
+
+    def _numpycode(self, printer):
+        n, x = (printer._print(a) for a in self.args)
+        return f"{printer._module_format('scipy.special.ive')}({n}, {x})"
+
+    def _eval_evalf(self, prec):
+        n, x = self.args
+        return (sympy.besseli(n, x) * sympy.exp(-sympy.Abs(x)))._eval_evalf(prec)
+
+
+def for_floats(expr):
+    """``expr`` rewritten with the rules of this module; equal as a function."""
+    expr = sympy.sympify(expr)
+    expr = expr.replace(lambda e: isinstance(e, sympy.besseli),
+                        lambda e: ive(e.args[0], e.args[1]) * sympy.exp(e.args[1]))
+    expr = expr.replace(lambda e: isinstance(e, sympy.log), _split_log)
+    expr = sympy.powsimp(expr, deep=True, combine="exp")
+    expr = sympy.powsimp(expr, deep=True, combine="base", force=True)
+    expr = expr.replace(lambda e: isinstance(e, sympy.log), _log1p)
+    expr = expr.replace(lambda e: isinstance(e, Add), _expm1)
+    return Add(*[_xlogy(t) for term in Add.make_args(expr) for t in _spread_logs(term)])
+
+
+def _spread_logs(term):
+    """``c * (log a - log b)`` -> ``[c log a, -c log b]`` so that each log meets
+    its coefficient (``(p - 1) * log1p(-p)`` is then recognised)."""
+    factors = Mul.make_args(term)
+    for i, f in enumerate(factors):
+        if isinstance(f, Add) and f.has(sympy.log, log1p):
+            rest = Mul(*factors[:i], *factors[i + 1:])
+            return [t for part in f.args for t in _spread_logs(rest * part)]
+    return [term]
+
+
+def _split_log(e):
+    """``log(c * exp(y) * (1 - p)**k)`` -> ``log(c) + y + k log(1 - p)``.
+
+    Exponentials leave the log, and so do factors ``1 + u`` (they become
+    ``log1p(u)``, exact near 0 and 0 where their weight is); the rest is kept
+    in one log, so a ratio ``log(a / b)`` of two huge or tiny numbers is
+    formed before its log.
+    """
+    u = e.args[0]
+    kept, out = [], S.Zero
+    for f in Mul.make_args(u):
+        base, power = f.as_base_exp()
+        if isinstance(f, sympy.exp):
+            out += f.args[0]
+        elif isinstance(base, Add) and base.as_independent(*base.free_symbols, as_Add=True)[0] == 1 \
+                and power.is_number:
+            out += power * sympy.log(base)
+        else:
+            kept.append(f)
+    if not kept:
+        return out
+    if out == 0:
+        return e
+    return sympy.log(Mul(*kept)) + out
+
+
+def _log1p(e):
+    u = e.args[0]
+    if isinstance(u, Add):
+        constant, rest = u.as_independent(*u.free_symbols, as_Add=True)
+        if constant == 1 and rest != 0:
+            return log1p(rest)
+    return e
+
+
+def _expm1(e):
+    constant, rest = e.as_independent(*e.free_symbols, as_Add=True) if e.free_symbols else (e, S.Zero)
+    if constant == -1 and isinstance(rest, sympy.exp):
+        return expm1(rest.args[0])
+    return e
+
+
+def _xlogy(term):
+    """``c * f * log(v)`` -> ``c * xlogy(f, v)`` for a factor ``f`` (a sum such
+    as ``p - 1``, else a symbol): 0 where ``f = 0`` even if ``log v`` is
+    infinite, the convention ``0 log 0 = 0`` of every KL and entropy sum.
+    ``log1p`` goes to ``xlog1py``."""
+    factors = Mul.make_args(term)
+    logs = [f for f in factors if isinstance(f, (sympy.log, log1p))]
+    if len(logs) != 1:
+        return term
+    (lg,) = logs
+    others = [f for f in factors if f is not lg]
+    weights = [f for f in others if isinstance(f, Add) and f.free_symbols] or \
+        [f for f in others if isinstance(f, sympy.Symbol)]
+    if not weights:
+        return term
+    f = weights[0]
+    rest = Mul(*[g for g in others if g is not f])
+    if isinstance(lg, log1p):
+        return rest * xlog1py(f, lg.args[0])
+    return rest * xlogy(f, lg.args[0])

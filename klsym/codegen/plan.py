@@ -1,0 +1,184 @@
+"""What a generated numeric function computes, independent of the backend.
+
+A :class:`Plan` is read off the derived symbolic result: the arguments (one
+per declared parameter, suffixed ``_p`` / ``_q``; vectors and matrices keep
+their shape in the last axes), the constraints to validate, the closed-form
+branches (rewritten for floating point), where the result is ``+oo`` by the
+support rule, where no closed form exists, and for a same-family KL the
+series near p = q.  Backends (:mod:`klsym.codegen.numpy_backend`, ...) only
+print a plan.
+"""
+
+from dataclasses import dataclass, field
+
+import sympy
+from sympy import S
+
+from ..budget import time_budget
+from ..derive import cross_entropy, entropy, kl
+from ..errors import DerivationError
+from .floating import for_floats
+from .series import NearEqualSeries, near_equal_series, switch_point
+
+QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
+
+#: series orders tried, highest first, and the seconds SymPy gets for each
+SERIES_ORDERS = (12, 8, 6, 4)
+SERIES_SECONDS = 15
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argument of the generated function."""
+
+    name: str            # e.g. "alpha_p"
+    parameter: str       # the family's parameter name, e.g. "alpha"
+    side: str            # "p", "q" or "" (entropy)
+    shape: tuple         # () scalar, (K,) vector, (d, d) matrix
+    entries: tuple       # ((index tuple, scalar symbol), ...)
+
+
+@dataclass
+class Plan:
+    quantity: str
+    title: str
+    arguments: list
+    constraints: list            # [(relational in scalar symbols, [argument names], text)]
+    branches: list               # [(condition, floating-point expression)]
+    infinite: object             # condition for +oo
+    open: object                 # condition where no closed form exists
+    formula: object              # the symbolic result, for documentation
+    series: object = None        # NearEqualSeries for the last branch, or None
+    switch: float = 0.0          # series size below which the series is used
+    differences: dict = field(default_factory=dict)  # d symbol -> (q symbol, p symbol)
+    nonnegative: bool = False
+
+    @property
+    def symbols(self):
+        """The scalar symbols, each once (a symmetric matrix repeats its own)."""
+        return list(dict.fromkeys(s for a in self.arguments for _, s in a.entries))
+
+
+def make_plan(quantity, fp, fq=None):
+    """The plan for ``quantity`` of families ``fp`` (and ``fq``), explicit dimension."""
+    if quantity not in QUANTITIES:
+        raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}; got {quantity!r}")
+    two = quantity != "entropy"
+    if two and fq is None:
+        raise TypeError(f"{quantity} needs two families")
+    sides = [(fp, "p"), (fq, "q")] if two else [(fp, "")]
+    arguments, constraints = [], []
+    for family, side in sides:
+        rename = family.renaming(side) if side else {s: s for s in family.params}
+        for name, obj in family.declared:
+            full = f"{name}_{side}" if side else name
+            if isinstance(obj, sympy.Symbol):
+                arguments.append(Argument(full, name, side, (), (((), rename[obj]),)))
+            else:
+                entries = tuple(((i,) if obj.cols == 1 else (i, j), rename[obj[i, j]])
+                                for i in range(obj.rows) for j in range(obj.cols))
+                shape = (obj.rows,) if obj.cols == 1 else obj.shape
+                arguments.append(Argument(full, name, side, shape, entries))
+        owner = {s: a.name for a in arguments for _, s in a.entries}
+        for a in arguments:
+            mirrored = {}
+            for index, symbol in a.entries:
+                mirrored.setdefault(symbol, []).append(index)
+            for symbol, places in mirrored.items():
+                if len(places) > 1 and a.side == side:
+                    # a symmetric matrix: the mirrored entries must agree
+                    first, second = (sympy.Symbol(f"{a.name}[..., {', '.join(map(str, i))}]")
+                                     for i in places[:2])
+                    constraints.append((sympy.Eq(first, second, evaluate=False), [a.name],
+                                        f"{a.name} is symmetric"))
+        for rel in family.constraints:
+            rel = _renamed(rel, rename)
+            constraints.append((rel, sorted({owner[s] for s in rel.free_symbols}), str(rel)))
+        for s in family.params:
+            if s.is_integer:
+                s = rename[s]
+                plain = sympy.Symbol(s.name)  # without the assumption that decides floor(s) = s
+                constraints.append((sympy.Eq(sympy.floor(plain), plain, evaluate=False),
+                                    [owner[s]], f"{s} is an integer"))
+    result = QUANTITIES[quantity](*[f for f, _ in sides])
+    branches, infinite, unreachable = _branches(result)
+    title = {"kl": "KL({} || {})", "cross_entropy": "H({}, {})", "entropy": "H({})"}[quantity]
+    plan = Plan(quantity, title.format(*[f.title for f, _ in sides]), arguments, constraints,
+                [(c, for_floats(e)) for c, e in branches], infinite, unreachable, result,
+                nonnegative=quantity == "kl")
+    if quantity == "kl" and fq is fp and branches:
+        _add_series(plan, fp, branches[-1][1])
+    return plan
+
+
+def _renamed(rel, mapping):
+    """A constraint in new symbols, kept unevaluated (``sigma_p > 0`` would
+    otherwise be True by the symbol's own assumption)."""
+    if isinstance(rel, sympy.core.relational.Relational):
+        return sympy.Rel(rel.lhs.subs(mapping, simultaneous=True),
+                         rel.rhs.subs(mapping, simultaneous=True), rel.rel_op, evaluate=False)
+    return rel.subs(mapping, simultaneous=True)
+
+
+def _in_differences(expr, differences):
+    """Each ``theta_q - theta_p`` (or its negative) in ``expr`` becomes the
+    difference symbol, which the generated code forms once from the inputs."""
+    table = {}
+    for d, (q, p) in differences.items():
+        table[q - p], table[p - q] = d, -d
+    return expr.replace(lambda e: isinstance(e, sympy.Add) and e in table, lambda e: table[e])
+
+
+def _branches(result):
+    """``(closed branches, +oo condition, no-closed-form condition)``."""
+    pieces = result.args if isinstance(result, sympy.Piecewise) else ((result, S.true),)
+    closed, infinite, unreachable, earlier = [], S.false, S.false, S.false
+    for value, condition in pieces:
+        region = sympy.And(condition, sympy.Not(earlier))
+        earlier = sympy.Or(earlier, condition)
+        if value == S.Infinity:
+            infinite = sympy.Or(infinite, region)
+        elif value.has(sympy.Integral, sympy.Sum):
+            unreachable = sympy.Or(unreachable, region)
+        else:
+            closed.append((region, value))
+    if not closed and unreachable == S.false and infinite == S.false:
+        raise DerivationError("nothing to generate", route="codegen")
+    return closed, infinite, unreachable
+
+
+def _add_series(plan, family, closed):
+    # parameters whose q-twin is gone from the closed branch (binomial n, set
+    # equal there) stay equal; every other one may differ
+    to_p, to_q = family.renaming("p"), family.renaming("q")
+    # parameters tied by an equation (probabilities summing to 1) are not
+    # free: the last one is eliminated so the series moves along the
+    # constraint (otherwise its first-order term is rounding noise)
+    for rel in family.constraints:
+        if isinstance(rel, sympy.Eq):
+            last = [s for s in family.params if s in rel.free_symbols][-1]
+            solved = sympy.solve(rel, last)[0]
+            closed = closed.subs({to_p[last]: solved.subs(to_p, simultaneous=True),
+                                  to_q[last]: solved.subs(to_q, simultaneous=True)},
+                                 simultaneous=True)
+    pairs = [(to_p[s], to_q[s]) for s in family.params if closed.has(to_q[s])]
+    series = None
+    start = 12 if len(pairs) <= 2 else 8 if len(pairs) <= 4 else 6
+    for order in [o for o in SERIES_ORDERS if o <= start]:
+        # many parameters make high orders expensive (the 2-d normal has 5):
+        # the highest order that SymPy finishes within the budget is kept
+        try:
+            with time_budget(SERIES_SECONDS, route="series"):
+                series = near_equal_series(closed, pairs, order)
+            break
+        except DerivationError:
+            continue
+    if series is None:
+        return  # not smooth at p = q (uniform), or too large: closed form only
+    plan.differences = {d: (q, p) for (p, q) in pairs for qq, d in series.differences.items()
+                        if qq == q}
+    plan.series = NearEqualSeries(tuple(for_floats(t) for t in series.terms),
+                                  series.differences, series.order, series.first_order)
+    plan.switch = switch_point(series.order)
+    condition, expr = plan.branches[-1]
+    plan.branches[-1] = (condition, _in_differences(expr, plan.differences))
