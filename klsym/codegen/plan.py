@@ -111,6 +111,30 @@ def make_plan(quantity, fp, fq=None):
     return plan
 
 
+def _on_constraints(series, family, to_p, to_q):
+    """Drop a first-order term that vanishes along the family's equations.
+
+    Probabilities summing to 1 make the differences sum to 0; the first-order
+    term ``-(d_1 + ... + d_K)`` of the categorical KL is then 0 exactly, and
+    in floating point only rounding noise, which must not steer the switch.
+    """
+    if not series.first_order:
+        return series
+    linear = series.terms[0]
+    for rel in family.constraints:
+        if not isinstance(rel, sympy.Eq):
+            continue
+        g = (rel.lhs - rel.rhs).subs(to_p, simultaneous=True)
+        tangent = sum(sympy.diff(g, to_p[s]) * series.differences[to_q[s]]
+                      for s in family.params if to_q[s] in series.differences)
+        ds = [d for d in series.differences.values() if tangent.has(d)]
+        if ds:
+            linear = linear.subs(ds[-1], sympy.solve(tangent, ds[-1])[0])
+    if sympy.simplify(linear) != 0:
+        return series
+    return NearEqualSeries(series.terms[1:], series.differences, series.order, False)
+
+
 def _renamed(rel, mapping):
     """A constraint in new symbols, kept unevaluated (``sigma_p > 0`` would
     otherwise be True by the symbol's own assumption)."""
@@ -151,16 +175,6 @@ def _add_series(plan, family, closed):
     # parameters whose q-twin is gone from the closed branch (binomial n, set
     # equal there) stay equal; every other one may differ
     to_p, to_q = family.renaming("p"), family.renaming("q")
-    # parameters tied by an equation (probabilities summing to 1) are not
-    # free: the last one is eliminated so the series moves along the
-    # constraint (otherwise its first-order term is rounding noise)
-    for rel in family.constraints:
-        if isinstance(rel, sympy.Eq):
-            last = [s for s in family.params if s in rel.free_symbols][-1]
-            solved = sympy.solve(rel, last)[0]
-            closed = closed.subs({to_p[last]: solved.subs(to_p, simultaneous=True),
-                                  to_q[last]: solved.subs(to_q, simultaneous=True)},
-                                 simultaneous=True)
     pairs = [(to_p[s], to_q[s]) for s in family.params if closed.has(to_q[s])]
     series = None
     start = 12 if len(pairs) <= 2 else 8 if len(pairs) <= 4 else 6
@@ -175,6 +189,7 @@ def _add_series(plan, family, closed):
             continue
     if series is None:
         return  # not smooth at p = q (uniform), or too large: closed form only
+    series = _on_constraints(series, family, to_p, to_q)
     plan.differences = {d: (q, p) for (p, q) in pairs for qq, d in series.differences.items()
                         if qq == q}
     plan.series = NearEqualSeries(tuple(for_floats(t) for t in series.terms),
