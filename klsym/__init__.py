@@ -19,8 +19,11 @@ from .dimensional import DimensionalFamily, define_dimensional_family  # noqa: E
 from .registry import lookup as family, names as _names, unregister  # noqa: E402
 from .families import *  # noqa: E402,F401,F403
 from .families import __all__ as _builtin_classes  # noqa: E402
+from .registry import mark_builtin as _mark_builtin  # noqa: E402
+_mark_builtin()
 from .derive import cross_entropy, entropy, kl  # noqa: E402
 from .printing import latex  # noqa: E402
+from .codegen import cross_entropy_function, entropy_function, kl_function  # noqa: E402
 from . import prove  # noqa: E402
 
 
@@ -31,5 +34,5 @@ def families():
 
 __all__ = ["DerivationError", "DimensionalFamily", "Distribution", "Family",
            "FamilyDefinitionError", "KlsymError", "ParameterError", "UnknownFamilyError",
-           "cross_entropy", "define_dimensional_family", "define_family", "entropy", "families",
-           "family", "kl", "latex", "prove", "unregister", *_builtin_classes]
+           "cross_entropy", "cross_entropy_function", "define_dimensional_family", "define_family", "entropy", "entropy_function",
+           "families", "family", "kl", "kl_function", "latex", "prove", "unregister", *_builtin_classes]

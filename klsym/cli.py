@@ -11,6 +11,7 @@ Examples::
     klsym form gamma                            # exponential-family pieces
     klsym prove nonnegative gamma gamma         # proof certificate
     klsym families
+    klsym codegen normal normal -o kl_normal.py  # standalone NumPy module
 """
 
 import argparse
@@ -136,6 +137,20 @@ def _prove(args):
     return text[args.format](), proof.holds
 
 
+def _codegen(args):
+    from .codegen import source
+    quantity = args.quantity.replace("-", "_")
+    q = args.family_q if quantity != "entropy" else None
+    if quantity != "entropy" and q is None:
+        raise ValueError(f"{args.quantity} needs two families")
+    text = source(lookup(args.family_p), lookup(q) if q else None, quantity=quantity, dim=args.dim)
+    if args.output:
+        with open(args.output, "w") as handle:
+            handle.write(text)
+        return f"wrote {args.output}: {quantity}(...) of {args.family_p}" + (f" and {q}" if q else "")
+    return text
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="klsym", description="KL divergence, entropy and cross-entropy derived by SymPy.",
@@ -177,6 +192,15 @@ def build_parser():
     p.add_argument("family_p", metavar="family")
     output_options(p)
     sub.add_parser("families", help="list the registered families")
+    p = sub.add_parser(
+        "codegen", help="write a standalone NumPy module for a KL, entropy or cross-entropy",
+        description="Print (or write with -o) a module that needs only numpy and scipy and "
+                    "defines a vectorised function of the parameters, suffixed _p and _q.")
+    p.add_argument("family_p", help="family of p")
+    p.add_argument("family_q", nargs="?", help="family of q (not for --quantity entropy)")
+    p.add_argument("--quantity", choices=("kl", "cross-entropy", "entropy"), default="kl")
+    p.add_argument("--dim", type=int, metavar="D", help="dimension of a multivariate family")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the module here")
     return parser
 
 
@@ -192,6 +216,8 @@ def main(argv=None):
             out = _families(args)
         elif args.command == "form":
             out = _form(args)
+        elif args.command == "codegen":
+            out = _codegen(args)
         else:
             out = _show(_derive(args), args)
     except (KlsymError, ValueError, TypeError) as exc:

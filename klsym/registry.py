@@ -9,6 +9,7 @@ import difflib
 from .errors import FamilyDefinitionError, UnknownFamilyError
 
 _FAMILIES = {}
+_BUILTIN = set()
 
 
 def _key(name):
@@ -59,3 +60,14 @@ def names():
 def all_families():
     """Every registered family, sorted by name."""
     return sorted(_FAMILIES.values(), key=lambda f: f.name)
+
+
+def mark_builtin():
+    """Record the families registered so far as klsym's own (called once,
+    after the built-in declarations are imported)."""
+    _BUILTIN.update(_FAMILIES)
+
+
+def is_builtin(name):
+    """True for a family klsym ships (and tests), False for a user's."""
+    return _key(name) in _BUILTIN

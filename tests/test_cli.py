@@ -61,3 +61,15 @@ def test_latex_uses_textbook_notation(capsys):
     out = run(capsys, "kl", "gamma", "gamma", "--format", "latex")[1]
     assert r"\psi\left(\alpha_{p}\right)" in out and r"\ln\Gamma" in out
     assert r"\lambda" in run(capsys, "entropy", "poisson", "--format", "latex")[1]
+
+
+def test_codegen_writes_a_module_that_imports(tmp_path, capsys):
+    target = tmp_path / "kl_normal.py"
+    assert main(["codegen", "normal", "normal", "-o", str(target)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    namespace = {}
+    exec(compile(target.read_text(), str(target), "exec"), namespace)
+    assert namespace["kl"](0.0, 1.0, 1.0, 1.0) == 0.5
+    assert main(["codegen", "categorical", "categorical", "--dim", "3"]) == 0
+    assert "def kl(p_p, p_q" in capsys.readouterr().out
+    assert main(["codegen", "gamma"]) == 2  # a KL needs two families

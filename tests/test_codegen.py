@@ -99,7 +99,15 @@ EXTREME_SKIP = {
     ("beta", "extreme-1e+08"), ("vonmises", "extreme-1e+08"), ("negativebinomial", "extreme-1e+08"),
 }
 
-CASES = [c for name in UNIVARIATE for c in _cases(name)
+# Known limitation, kept visible: shapes near 1e-8 with parameters 30% apart,
+# where the closed form's terms (log Gamma ~ 18, psi ~ -6e7) cancel to 0.04
+# and the series does not converge; double precision leaves 3e-13.
+LIMITS = {("beta", "extreme-1e-08")}
+
+CASES = [pytest.param(*c.values, id=c.id, marks=pytest.mark.xfail(
+             strict=True, reason="cancellation at extreme shapes (see LIMITS)"))
+         if (name, c.id.split("-", 1)[1]) in LIMITS else c
+         for name in UNIVARIATE for c in _cases(name)
          if (name, c.id.split("-", 1)[1]) not in EXTREME_SKIP]
 
 
@@ -212,6 +220,17 @@ def test_vector_and_matrix_parameters_use_the_last_axes():
     value = dirichlet([2.0, 3.0, 4.0], [0.5, 5.0, 1.0])
     reference = ref_kl_mv("dirichlet", {"alpha": [2, 3, 4]}, {"alpha": [Fraction(1, 2), 5, 1]})
     assert _relative_error(value, reference) < SAME_FAMILY_TARGET
+
+
+def test_categorical_near_equal_along_the_simplex():
+    from reference_multivariate import ref_kl_mv
+    kl = codegen.kl_function("categorical", "categorical")
+    for k in (10, 30, 50):
+        step = 2.0 ** -k  # dyadic: both vectors sum to exactly 1 in binary
+        p, q = [0.25, 0.25, 0.5], [0.25 + step, 0.25 - step, 0.5]
+        reference = ref_kl_mv("categorical", {"p": [Fraction(v) for v in p]},
+                              {"p": [Fraction(v) for v in q]})
+        assert _relative_error(kl(p, q), reference) < SAME_FAMILY_TARGET
 
 
 # -- invalid input ---------------------------------------------------------

@@ -78,6 +78,7 @@ def for_floats(expr):
     expr = expr.replace(lambda e: isinstance(e, sympy.log), _split_log)
     expr = sympy.powsimp(expr, deep=True, combine="exp")
     expr = sympy.powsimp(expr, deep=True, combine="base", force=True)
+    expr = expr.replace(lambda e: isinstance(e, Mul), _gamma_times_power)
     expr = expr.replace(lambda e: isinstance(e, sympy.log), _log1p)
     expr = expr.replace(lambda e: isinstance(e, Add), _expm1)
     return Add(*[_xlogy(t) for term in Add.make_args(expr) for t in _spread_logs(term)])
@@ -118,6 +119,20 @@ def _split_log(e):
     if out == 0:
         return e
     return sympy.log(Mul(*kept)) + out
+
+
+def _gamma_times_power(e):
+    """``Gamma(u) * a**k`` (symbolic ``k``) -> ``exp(loggamma(u) + k log a)``:
+    the two factors can overflow and underflow while their product is finite."""
+    factors = Mul.make_args(e)
+    gammas = [f for f in factors if isinstance(f, sympy.gamma)]
+    powers = [f for f in factors if isinstance(f, sympy.Pow) and not f.exp.is_number]
+    if not gammas or not powers:
+        return e
+    rest = [f for f in factors if f not in gammas and f not in powers]
+    exponent = Add(*[sympy.loggamma(g.args[0]) for g in gammas],
+                   *[p.exp * sympy.log(p.base) for p in powers])
+    return Mul(*rest) * sympy.exp(exponent)
 
 
 def _log1p(e):

@@ -6,7 +6,7 @@ klsym is not installed.
 """
 
 import sympy
-from sympy import S
+from sympy import Add, S
 from sympy.printing.numpy import SciPyPrinter
 
 from .. import __version__
@@ -92,25 +92,30 @@ def module_source(plan, accuracy=None):
     emit("    with numpy.errstate(all='ignore'):")
     for d, (q, p) in plan.differences.items():
         emit(f"        {d.name} = {q.name} - {p.name}")
-    emit("        out = numpy.full(shape, numpy.nan)")
-    for i, (condition, expr) in enumerate(plan.branches):
-        mask = "None" if condition == S.true else _condition(condition, printer)
-        last = i == len(plan.branches) - 1 and plan.series is not None
-        emit(f"        mask = {mask}")
-        emit(f"        _fill(out, mask, lambda: {code(expr)}, "
-             f"({', '.join(scalars)},))" if not last else
-             f"        _fill(out, mask, lambda: {code(expr)}, ({', '.join(scalars)},))")
-        if last:
-            series = plan.series
-            args = [p.name for p in _p_symbols(plan)] + [d.name for d in plan.differences]
-            lead, size = series.ratios
-            emit(f"        lead = {code(lead)}")
-            emit(f"        size = numpy.where(lead == 0, 0.0, {code(size)})")
-            emit(f"        near = size < SERIES_BELOW")
-            emit("        if mask is not None:")
-            emit("            near &= mask")
-            emit("        if near.any():")
-            emit(f"            out[near] = _series(*(a[near] for a in ({', '.join(args)},)))")
+    # the last closed branch everywhere (usually the only one), others where
+    # their condition holds; +oo and no-closed-form regions are applied after
+    if not plan.branches:  # only +oo or no closed form anywhere
+        emit("        out = numpy.full(shape, numpy.nan)")
+    *others, (_, closed) = plan.branches or [(None, sympy.nan)]
+    terms = Add.make_args(closed) if plan.branches else ()
+    for i, term in enumerate(terms):
+        emit(f"        t{i} = {code(term)}")
+    if terms:
+        emit(f"        out = {' + '.join(f't{i}' for i in range(len(terms)))}")
+        emit("        out = numpy.broadcast_to(out, shape).copy()")
+    if plan.series is not None:
+        args = [p.name for p in _p_symbols(plan)] + [d.name for d in plan.differences]
+        # where the closed form lost digits to cancellation, the series decides
+        emit(f"        magnitude = {' + '.join(f'numpy.abs(t{i})' for i in range(len(terms)))}")
+        emit("        suspect = numpy.abs(out) < CANCELLED * magnitude")
+        scaled = [(d, p) for d, (q, p) in plan.differences.items() if p.is_positive]
+        if scaled:
+            # positive parameters far apart (relative): the series cannot win there
+            rough = " + ".join(f"numpy.abs({d.name} / {p.name})" for d, p in scaled)
+            emit(f"        suspect &= {rough} < FAR_APART")
+        emit(f"        _near_equal(out, suspect, ({', '.join(args)},))")
+    for condition, expr in others:
+        emit(f"        out = numpy.where({_condition(condition, printer)}, {code(expr)}, out)")
     if plan.infinite != S.false:
         emit(f"        out = numpy.where({_condition(plan.infinite, printer)}, numpy.inf, out)")
     if plan.open != S.false:
@@ -120,17 +125,61 @@ def module_source(plan, accuracy=None):
     emit("    return _output(out, dtype)")
     if plan.series is not None:
         args = [p.name for p in _p_symbols(plan)] + [d.name for d in plan.differences]
+        lead, size = plan.series.ratios
+        body.append("")
+        body.append("")
+        body.append(f"def _size({', '.join(args)}):")
+        body.append('    """Ratio of successive series terms: the series is used where it is small."""')
+        shared, (lead, size) = _shared([lead, size], "s")
+        body += [f"    {name} = {code(value)}" for name, value in shared]
+        body.append(f"    lead = {code(lead)}")
+        body.append(f"    return numpy.where(lead == 0, 0.0, {code(size)})")
         body.append("")
         body.append("")
         body.append(f"def _series({', '.join(args)}):")
         body.append(f'    """The Taylor series near p = q to order {plan.series.order} '
                     f'(highest terms first)."""')
+        shared, terms = _shared(list(plan.series.terms), "s")
+        body += [f"    {name} = {code(value)}" for name, value in shared]
         body.append("    total = 0.0")
-        for term in reversed(plan.series.terms):
+        for term in reversed(terms):
             body.append(f"    total = total + ({code(term)})")
         body.append("    return total")
     header = _header(plan, accuracy)
     return header + "\n".join(body) + "\n"
+
+
+def _shared(expressions, prefix):
+    """Common special-function calls computed once (``s0 = polygamma(3, a)``)."""
+    calls = sorted({f for e in expressions for f in e.atoms(sympy.Function)
+                    if f.free_symbols}, key=sympy.count_ops)
+    names = {}
+    shared = []
+    # integer powers of symbols by repeated multiplication (numpy.power is slow)
+    powers = {}
+    for e in expressions:
+        for pw in e.atoms(sympy.Pow):
+            if pw.base.is_Symbol and pw.exp.is_Integer and abs(pw.exp) > 1:
+                key = (pw.base, 1 if pw.exp > 0 else -1)
+                powers[key] = max(powers.get(key, 0), abs(int(pw.exp)))
+    for (base, sign), top in sorted(powers.items(), key=lambda item: (item[0][0].name, item[0][1])):
+        stem = f"{base.name}_{'inv' if sign < 0 else ''}"
+        first = base if sign > 0 else sympy.Symbol(f"{stem}1")
+        if sign < 0:
+            shared.append((first.name, 1 / base))
+        for k in range(2, top + 1):
+            previous = first if k == 2 else sympy.Symbol(f"{stem}{k - 1}")
+            shared.append((f"{stem}{k}", previous * first))
+            names[base ** (sign * k)] = sympy.Symbol(f"{stem}{k}")
+    for i, call in enumerate(calls):
+        symbol = sympy.Symbol(f"{prefix}{i}")
+        shared.append((symbol.name, call.xreplace(names)))
+        names[call] = symbol
+    return shared, [_replace_powers(e, names) for e in expressions]
+
+
+def _replace_powers(expr, names):
+    return expr.replace(lambda e: e in names, lambda e: names[e])
 
 
 def _p_symbols(plan):
@@ -176,6 +225,8 @@ import numpy
 import scipy.special
 
 SERIES_BELOW = {plan.switch!r}
+CANCELLED = 1e-2  # |result| below this times the size of its terms: digits were lost
+FAR_APART = 0.5  # relative differences of positive parameters beyond which no series is tried
 
 
 def _inputs(*arrays):
@@ -185,7 +236,7 @@ def _inputs(*arrays):
     kinds = [a.dtype for a in converted if numpy.issubdtype(a.dtype, numpy.floating)]
     dtype = numpy.result_type(*kinds) if kinds else numpy.dtype(numpy.float64)
     scalar = all(a.ndim == 0 for a in converted)
-    return [a.astype(numpy.float64) for a in converted], (dtype, scalar)
+    return [a.astype(numpy.float64, copy=False) for a in converted], (dtype, scalar)
 
 
 def _output(out, dtype):
@@ -209,13 +260,17 @@ def _close(a, b, dtype, terms):
     return numpy.abs(numpy.asarray(a) - b) <= 64 * numpy.finfo(dtype[0]).eps * terms
 
 
-def _fill(out, mask, formula, arrays):
-    if mask is None:
-        out[...] = formula()
+def _near_equal(out, suspect, args):
+    """Replace ``out`` by the series where the closed form cancelled and the
+    series is the more accurate."""
+    if not suspect.any():
         return
-    mask = numpy.broadcast_to(mask, out.shape)
-    if mask.any():
-        out[mask] = numpy.broadcast_to(formula(), out.shape)[mask]
+    flat = out.reshape(-1)  # a view: out is a fresh contiguous array
+    where = numpy.flatnonzero(suspect)
+    sub = [numpy.broadcast_to(a, out.shape).reshape(-1)[where] for a in args]
+    use = _size(*sub) < SERIES_BELOW
+    if use.any():
+        flat[where[use]] = _series(*[s[use] for s in sub])
 
 
 def _no_closed_form(mask, condition):
