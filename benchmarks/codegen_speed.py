@@ -86,6 +86,17 @@ def _ordinary(name, n):
 
 def _near(name, m):
     """p and q a relative 10^-k apart, k in 3..15 (probabilities renormalised)."""
+    if name == "categorical":
+        # dyadic probabilities summing to exactly 1, moved by +-s between two
+        # components: the float vectors are exactly the distributions meant
+        counts = rng.integers(1, 2 ** 10, (m, 10)).astype(float)
+        counts[:, -1] += 2 ** 14 - counts.sum(-1)
+        p = counts / 2 ** 14
+        s = 2.0 ** -rng.integers(20, 50, m)  # exact: p is a multiple of 2^-14
+        q = p.copy()
+        q[:, 0] += s
+        q[:, 1] -= s
+        return [p, q]
     args = _ordinary(name, m)
     half = len(args) // 2
     step = 10.0 ** -rng.integers(3, 16, m)
@@ -110,8 +121,6 @@ def _reference(name, args):
     with mpmath.workdps(60):
         for i in range(args[0].shape[0]):
             vectors = [[mpmath.mpf(float(v)) for v in np.atleast_1d(a[i])] for a in args]
-            if name == "categorical":  # the distributions the float vectors round
-                vectors = [[v / mpmath.fsum(vector) for v in vector] for vector in vectors]
             out.append(function(*[v for vector in vectors for v in vector]))
     return out
 

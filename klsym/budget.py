@@ -16,6 +16,7 @@ import time
 from .errors import DerivationError
 
 DEFAULT_SECONDS = float(os.environ.get("KLSYM_TIME_BUDGET", "120"))
+RETRY_SECONDS = 0.25
 
 
 class _Expired(BaseException):
@@ -47,6 +48,9 @@ def time_budget(seconds=None, route="derivation"):
     limit = seconds if previous_remaining == 0 else min(seconds, previous_remaining)
 
     def expire(signum, frame):
+        # fire again shortly: a bare ``except:`` inside SymPy may swallow
+        # this one, and the budget must still end the computation
+        signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
         raise _Expired()
 
     signal.signal(signal.SIGALRM, expire)
