@@ -83,24 +83,51 @@ def _checksum(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _read(name, field):
+    """The checksummed ``field`` of entry ``name`` on disk, or None."""
+    path = directory() / name
+    try:
+        entry = json.loads(path.read_text())
+        text = entry[field]
+        if entry["sha256"] != _checksum(text):
+            raise ValueError("checksum mismatch")
+        return text
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a corrupt entry: drop it and derive again
+        warnings.warn(f"klsym: discarding corrupt cache entry {path.name} ({exc})")
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _write(name, field, text):
+    """Write entry ``name`` atomically (temporary file, then ``os.replace``)."""
+    folder = directory()
+    payload = json.dumps({field: text, "sha256": _checksum(text)})
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(payload)
+        os.replace(tmp, folder / name)
+    except OSError as exc:  # a read-only or full disk must not break a derivation
+        warnings.warn(f"klsym: could not write the cache in {folder} ({exc})")
+
+
 def load(key):
     """Return the cached expression for ``key``, or None on a miss."""
     if key in _memory:
         return _memory[key]
     if not _enabled:
         return None
-    path = directory() / f"{key}.json"
-    try:
-        entry = json.loads(path.read_text())
-        text = entry["srepr"]
-        if entry["sha256"] != _checksum(text):
-            raise ValueError("checksum mismatch")
-        value = sympy.sympify(text)
-    except FileNotFoundError:
+    text = _read(f"{key}.json", "srepr")
+    if text is None:
         return None
-    except Exception as exc:  # a corrupt entry: drop it and derive again
-        warnings.warn(f"klsym: discarding corrupt cache entry {path.name} ({exc})")
-        path.unlink(missing_ok=True)
+    try:
+        value = sympy.sympify(text)
+    except Exception as exc:  # parses no more (another SymPy): derive again
+        warnings.warn(f"klsym: discarding corrupt cache entry {key}.json ({exc})")
+        (directory() / f"{key}.json").unlink(missing_ok=True)
         return None
     _memory[key] = value
     return value
@@ -109,19 +136,8 @@ def load(key):
 def store(key, value):
     """Remember ``value`` under ``key`` in memory and, if enabled, on disk."""
     _memory[key] = value
-    if not _enabled:
-        return
-    folder = directory()
-    text = sympy.srepr(value)
-    payload = json.dumps({"srepr": text, "sha256": _checksum(text)})
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(payload)
-        os.replace(tmp, folder / f"{key}.json")
-    except OSError as exc:  # a read-only or full disk must not break a derivation
-        warnings.warn(f"klsym: could not write the cache in {folder} ({exc})")
+    if _enabled:
+        _write(f"{key}.json", "srepr", sympy.srepr(value))
 
 
 def load_text(key):
@@ -130,33 +146,14 @@ def load_text(key):
         return _memory[key]
     if not _enabled:
         return None
-    path = directory() / f"{key}.txt.json"
-    try:
-        entry = json.loads(path.read_text())
-        if entry["sha256"] != _checksum(entry["text"]):
-            raise ValueError("checksum mismatch")
-    except FileNotFoundError:
-        return None
-    except Exception as exc:  # a corrupt entry: drop it and generate again
-        warnings.warn(f"klsym: discarding corrupt cache entry {path.name} ({exc})")
-        path.unlink(missing_ok=True)
-        return None
-    _memory[key] = entry["text"]
-    return entry["text"]
+    text = _read(f"{key}.txt.json", "text")
+    if text is not None:
+        _memory[key] = text
+    return text
 
 
 def store_text(key, text):
     """Remember generated ``text`` under ``key`` in memory and, if enabled, on disk."""
     _memory[key] = text
-    if not _enabled:
-        return
-    folder = directory()
-    payload = json.dumps({"text": text, "sha256": _checksum(text)})
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(payload)
-        os.replace(tmp, folder / f"{key}.txt.json")
-    except OSError as exc:
-        warnings.warn(f"klsym: could not write the cache in {folder} ({exc})")
+    if _enabled:
+        _write(f"{key}.txt.json", "text", text)

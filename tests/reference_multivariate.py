@@ -376,10 +376,15 @@ class _MvNormal:
         return out
 
 
-def _mvnormal_pair(P, Q):
-    if Q is not None and len(Q["mu"]) != len(P["mu"]):
-        raise ValueError("mvnormal: dimensions differ (d_p = %d, d_q = %d)"
-                         % (len(P["mu"]), len(Q["mu"])))
+
+
+def _same_length(name, key, symbol):
+    """A ``check_pair``: p's and q's vector ``key`` must have one length."""
+    def check(P, Q):
+        if Q is not None and len(Q[key]) != len(P[key]):
+            raise ValueError("%s: dimensions differ (%s_p = %d, %s_q = %d)"
+                             % (name, symbol, len(P[key]), symbol, len(Q[key])))
+    return check
 
 
 def _mvnormal_points(P, Q):
@@ -565,10 +570,6 @@ class _Dirichlet:
         return out
 
 
-def _dirichlet_pair(P, Q):
-    if Q is not None and len(Q["alpha"]) != len(P["alpha"]):
-        raise ValueError("dirichlet: dimensions differ (K_p = %d, K_q = %d)"
-                         % (len(P["alpha"]), len(Q["alpha"])))
 
 
 def _dirichlet_points(P, Q):
@@ -598,10 +599,6 @@ def _dirichlet_logdensity(P, x):
 # categorical, multinomial
 # ---------------------------------------------------------------------------
 
-def _categorical_pair(P, Q):
-    if Q is not None and len(Q["p"]) != len(P["p"]):
-        raise ValueError("categorical: dimensions differ (K_p = %d, K_q = %d)"
-                         % (len(P["p"]), len(Q["p"])))
 
 
 def _categorical_points(P, Q):
@@ -628,10 +625,6 @@ def _compositions(n, K):
             yield (first,) + rest
 
 
-def _multinomial_pair(P, Q):
-    if Q is not None and len(Q["p"]) != len(P["p"]):
-        raise ValueError("multinomial: dimensions differ (K_p = %d, K_q = %d)"
-                         % (len(P["p"]), len(Q["p"])))
 
 
 def _multinomial_logmass(P):
@@ -708,14 +701,18 @@ class _Family:
 
 
 FAMILIES = {f.name: f for f in [
-    _Family("mvnormal", _convert_mvnormal, _mvnormal_pair, _mvnormal_points,
+    _Family("mvnormal", _convert_mvnormal, _same_length("mvnormal", "mu", "d"),
+            _mvnormal_points,
             _mvnormal_mass, _mvnormal_logdensity),
-    _Family("dirichlet", _convert_dirichlet, _dirichlet_pair, _dirichlet_points,
+    _Family("dirichlet", _convert_dirichlet, _same_length("dirichlet", "alpha", "K"),
+            _dirichlet_points,
             _dirichlet_mass, _dirichlet_logdensity),
-    _Family("categorical", _convert_categorical, _categorical_pair, _categorical_points,
+    _Family("categorical", _convert_categorical, _same_length("categorical", "p", "K"),
+            _categorical_points,
             lambda P: mpmath.fsum(w for w, _, _ in _categorical_points(P, None)),
             _categorical_logdensity),
-    _Family("multinomial", _convert_multinomial, _multinomial_pair, _multinomial_points,
+    _Family("multinomial", _convert_multinomial, _same_length("multinomial", "p", "K"),
+            _multinomial_points,
             lambda P: mpmath.fsum(w for w, _, _ in _multinomial_points(P, None)),
             _multinomial_logdensity,
             disjoint=lambda P, Q: P["n"] != Q["n"]),

@@ -57,19 +57,20 @@ def _float_points(family, count=2):
     return out[:count]
 
 
-def _closed_params(family, kl):
-    """Parameters whose q-twin the closed form keeps (binomial n does not)."""
-    names = {s.name for s in kl.free_symbols}
-    return [s for s in family.params if f"{s.name}_q" in names or not family.canonical
-            or s not in family.canonical.fixed]
+def _held_equal(family):
+    """Parameters the closed form needs equal in p and q (binomial n): their
+    q-twin is gone from the closed branch of the symbolic KL."""
+    kl = klsym.kl(family, family)
+    branches = [v for v, _ in kl.args] if isinstance(kl, sympy.Piecewise) else [kl]
+    closed = next(v for v in branches if v != sympy.oo and not v.has(sympy.Sum, sympy.Integral))
+    names = {s.name for s in closed.free_symbols}
+    return {s for s in family.params if f"{s.name}_q" not in names}
 
 
 def _cases(name):
     f = klsym.family(name)
     a, b = _float_points(f)
-    fixed = set(f.canonical.fixed) if f.canonical else set()
-    if name in ("uniform", "pareto"):
-        fixed = set()  # their support parameters may move
+    fixed = _held_equal(f)
 
     def near(point, relative):
         return {s: v if s in fixed or s.is_integer else v * (1 + relative) for s, v in point.items()}

@@ -42,23 +42,15 @@ class _Printer(SciPyPrinter):
         return str(expr.p)
 
 
-def _printer():
-    return _Printer()
-
-
-def function_name(plan):
-    return plan.quantity
-
-
 def module_source(plan, accuracy=None):
     """Python source of a module defining ``<quantity>(...)`` for ``plan``."""
-    printer = _printer()
+    printer = _Printer()
     names = [a.name for a in plan.arguments]
     code = printer.doprint
 
     body = []
     emit = body.append
-    emit(f"def {function_name(plan)}({', '.join(names)}, *, validate=True):")
+    emit(f"def {plan.quantity}({', '.join(names)}, *, validate=True):")
     emit(f'    """{plan.title} for arrays of parameters (NumPy broadcasting).')
     emit("")
     emit("    Parameters are " + ", ".join(_describe(a) for a in plan.arguments) + ".")

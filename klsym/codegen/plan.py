@@ -32,7 +32,6 @@ class Argument:
     """One argument of the generated function."""
 
     name: str            # e.g. "alpha_p"
-    parameter: str       # the family's parameter name, e.g. "alpha"
     side: str            # "p", "q" or "" (entropy)
     shape: tuple         # () scalar, (K,) vector, (d, d) matrix
     entries: tuple       # ((index tuple, scalar symbol), ...)
@@ -73,12 +72,12 @@ def make_plan(quantity, fp, fq=None):
         for name, obj in family.declared:
             full = f"{name}_{side}" if side else name
             if isinstance(obj, sympy.Symbol):
-                arguments.append(Argument(full, name, side, (), (((), rename[obj]),)))
+                arguments.append(Argument(full, side, (), (((), rename[obj]),)))
             else:
                 entries = tuple(((i,) if obj.cols == 1 else (i, j), rename[obj[i, j]])
                                 for i in range(obj.rows) for j in range(obj.cols))
                 shape = (obj.rows,) if obj.cols == 1 else obj.shape
-                arguments.append(Argument(full, name, side, shape, entries))
+                arguments.append(Argument(full, side, shape, entries))
         owner = {s: a.name for a in arguments for _, s in a.entries}
         for a in arguments:
             mirrored = {}

@@ -81,8 +81,7 @@ def near_equal_series(expr, pairs, order=ORDER):
         terms.append(linear)
         first = True
     terms += [sympy.factor_terms(sympy.expand(c)) for c in coefficients[2:]]
-    reached = order
-    return NearEqualSeries(tuple(terms), differences, reached, first)
+    return NearEqualSeries(tuple(terms), differences, order, first)
 
 
 def taylor(expr, t, order):
@@ -151,7 +150,7 @@ def _compose(outer, z, inner, order):
     return [sympy.expand(c) for c in out]
 
 
-def switch_point(order, digits=14):
+def switch_point(order):
     """Size ``r`` below which the truncated series beats the closed form.
 
     The closed form loses ``~ eps / r^2`` (relative), the series
