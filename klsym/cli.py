@@ -12,6 +12,7 @@ Examples::
     klsym prove nonnegative gamma gamma         # proof certificate
     klsym families
     klsym codegen normal normal -o kl_normal.py  # standalone NumPy module
+    klsym codegen normal normal --backend c99 -o kl_normal.c
 """
 
 import argparse
@@ -143,11 +144,13 @@ def _codegen(args):
     q = args.family_q if quantity != "entropy" else None
     if quantity != "entropy" and q is None:
         raise ValueError(f"{args.quantity} needs two families")
-    text = source(lookup(args.family_p), lookup(q) if q else None, quantity=quantity, dim=args.dim)
+    text = source(lookup(args.family_p), lookup(q) if q else None, backend=args.backend,
+                  quantity=quantity, dim=args.dim)
     if args.output:
         with open(args.output, "w") as handle:
             handle.write(text)
-        return f"wrote {args.output}: {quantity}(...) of {args.family_p}" + (f" and {q}" if q else "")
+        return (f"wrote {args.output}: {args.backend} {quantity} of {args.family_p}"
+                + (f" and {q}" if q else ""))
     return text
 
 
@@ -193,13 +196,17 @@ def build_parser():
     output_options(p)
     sub.add_parser("families", help="list the registered families")
     p = sub.add_parser(
-        "codegen", help="write a standalone NumPy module for a KL, entropy or cross-entropy",
-        description="Print (or write with -o) a module that needs only numpy and scipy and "
-                    "defines a vectorised function of the parameters, suffixed _p and _q.")
+        "codegen", help="write a standalone module (NumPy, PyTorch, JAX or C99) for a KL, "
+                        "entropy or cross-entropy",
+        description="Print (or write with -o) a module that needs only its array library "
+                    "(numpy and scipy, torch, or jax; C99 needs libm) and defines a function "
+                    "of the parameters, suffixed _p and _q.")
     p.add_argument("family_p", help="family of p")
     p.add_argument("family_q", nargs="?", help="family of q (not for --quantity entropy)")
     p.add_argument("--quantity", choices=("kl", "cross-entropy", "entropy"), default="kl")
     p.add_argument("--dim", type=int, metavar="D", help="dimension of a multivariate family")
+    p.add_argument("--backend", choices=("numpy", "torch", "jax", "c99"), default="numpy",
+                   help="target of the generated source (default: numpy)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the module here")
     return parser
 

@@ -73,3 +73,12 @@ def test_codegen_writes_a_module_that_imports(tmp_path, capsys):
     assert main(["codegen", "categorical", "categorical", "--dim", "3"]) == 0
     assert "def kl(p_p, p_q" in capsys.readouterr().out
     assert main(["codegen", "gamma"]) == 2  # a KL needs two families
+
+
+def test_codegen_backends_from_the_command_line(tmp_path, capsys):
+    assert main(["codegen", "exponential", "exponential", "--backend", "c99",
+                 "-o", str(tmp_path / "kl.c")]) == 0
+    assert "double kl_exponential_exponential(double lam_p, double lam_q)" in \
+        (tmp_path / "kl.c").read_text()
+    assert main(["codegen", "gamma", "gamma", "--backend", "c99"]) == 2  # no digamma in C99
+    assert "no counterpart for polygamma" in capsys.readouterr().err

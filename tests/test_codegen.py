@@ -3,123 +3,27 @@ reference on the exact float64 inputs, in three regimes (ordinary, near-equal,
 extreme scales); dtype and broadcasting; validation; the standalone module
 imported where klsym cannot be; property tests."""
 
-import math
 import subprocess
 import sys
 import textwrap
 from fractions import Fraction
 
-import mpmath
 import numpy as np
 import pytest
-import sympy
 from hypothesis import given, settings, strategies as st
 
 import klsym
-from catalog import UNIVARIATE, scaling_roles
+from codegen_cases import (CASES, CROSS_FAMILY_TARGET, SAME_FAMILY_TARGET, arguments,
+                           float_points, reference_kl, relative_error)
 from klsym import codegen
 from reference import ref_cross_entropy, ref_entropy, ref_kl
-
-SAME_FAMILY_TARGET = 1e-13
-CROSS_FAMILY_TARGET = 1e-11
-
-
-def _relative_error(ours, reference):
-    if mpmath.isinf(reference):
-        return 0.0 if ours == np.inf else math.inf
-    with mpmath.workdps(50):
-        reference = mpmath.mpf(reference)
-        ours = mpmath.mpf(float(ours))
-        if reference == 0:
-            return float(abs(ours))
-        return float(abs(ours - reference) / abs(reference))
-
-
-def _bounded_above(family, symbol):
-    return any(isinstance(c, (sympy.StrictLessThan, sympy.LessThan)) and c.lhs == symbol
-               for c in family.constraints)
-
-
-def _admissible(family, point):
-    exact = {s: sympy.Rational(Fraction(v)) for s, v in point.items()}
-    return all(c.subs(exact) == sympy.true for c in family.constraints)
-
-
-def _float_points(family, count=2):
-    """Admissible float points: the family's exact points, moved a little so
-    that they are not small rationals."""
-    out = []
-    for i, point in enumerate(family.admissible_points(count + 1)):
-        moved = {s: float(v) if s.is_integer or _bounded_above(family, s)
-                 else float(v) * (1 + 0.137 * (i + 1)) for s, v in point.items()}
-        if _admissible(family, moved):
-            out.append(moved)
-    return out[:count]
-
-
-def _held_equal(family):
-    """Parameters the closed form needs equal in p and q (binomial n): their
-    q-twin is gone from the closed branch of the symbolic KL."""
-    kl = klsym.kl(family, family)
-    branches = [v for v, _ in kl.args] if isinstance(kl, sympy.Piecewise) else [kl]
-    closed = next(v for v in branches if v != sympy.oo and not v.has(sympy.Sum, sympy.Integral))
-    names = {s.name for s in closed.free_symbols}
-    return {s for s in family.params if f"{s.name}_q" not in names}
-
-
-def _cases(name):
-    f = klsym.family(name)
-    a, b = _float_points(f)
-    fixed = _held_equal(f)
-
-    def near(point, relative):
-        return {s: v if s in fixed or s.is_integer else v * (1 + relative) for s, v in point.items()}
-
-    roles = scaling_roles(f)
-
-    def scaled(point, factor):
-        """The law of c X: scale and location parameters times c, rates over c;
-        a family without such parameters has its unbounded positive ones scaled."""
-        if any(roles.values()):
-            return {s: v * factor if roles[s] in ("scale", "location") else
-                    v / factor if roles[s] == "rate" else v for s, v in point.items()}
-        return {s: v if s.is_integer or _bounded_above(f, s) else v * factor
-                for s, v in point.items()}
-
-    cases = [("ordinary", a, {s: a[s] if s in fixed else b[s] for s in a})]
-    cases += [(f"near-{e}", a, near(a, 10.0 ** -e)) for e in (3, 9, 15)]
-    for factor in (1e-8, 1e8):
-        cases += [(f"extreme-{factor:g}", scaled(a, factor), scaled(near(a, 0.3), factor))]
-    for kind, p, q in cases:
-        if _admissible(f, q):
-            yield pytest.param(name, p, q, id=f"{name}-{kind}")
-
-
-EXTREME_SKIP = {
-    # the reference quadrature itself cannot resolve these densities at 1e8
-    ("beta", "extreme-1e+08"), ("vonmises", "extreme-1e+08"), ("negativebinomial", "extreme-1e+08"),
-}
-
-# Known limitation, kept visible: shapes near 1e-8 with parameters 30% apart,
-# where the closed form's terms (log Gamma ~ 18, psi ~ -6e7) cancel to 0.04
-# and the series does not converge; double precision leaves 3e-13.
-LIMITS = {("beta", "extreme-1e-08")}
-
-CASES = [pytest.param(*c.values, id=c.id, marks=pytest.mark.xfail(
-             strict=True, reason="cancellation at extreme shapes (see LIMITS)"))
-         if (name, c.id.split("-", 1)[1]) in LIMITS else c
-         for name in UNIVARIATE for c in _cases(name)
-         if (name, c.id.split("-", 1)[1]) not in EXTREME_SKIP]
 
 
 @pytest.mark.parametrize("name, p, q", CASES)
 def test_same_family_kl_accuracy(name, p, q):
-    f = klsym.family(name)
-    function = codegen.kl_function(name, name)
-    ours = function(*[p[s] for s in f.params], *[q[s] for s in f.params])
-    reference = ref_kl(name, {s.name: Fraction(v) for s, v in p.items()},
-                       name, {s.name: Fraction(v) for s, v in q.items()})
-    error = _relative_error(ours, reference)
+    ours = codegen.kl_function(name, name)(*arguments(name, p, q))
+    reference = reference_kl(name, p, q)
+    error = relative_error(ours, reference)
     assert error < SAME_FAMILY_TARGET, f"{name} {p} || {q}: {float(ours)!r} vs {reference}"
     assert ours >= 0
 
@@ -148,19 +52,19 @@ def test_pairs_of_different_families(name_p, p, name_q, q):
     ours = function(**{f"{k}_p": v for k, v in p.items()}, **{f"{k}_q": v for k, v in q.items()})
     reference = ref_kl(name_p, {k: Fraction(v) for k, v in p.items()},
                        name_q, {k: Fraction(v) for k, v in q.items()})
-    assert _relative_error(ours, reference) < CROSS_FAMILY_TARGET
+    assert relative_error(ours, reference) < CROSS_FAMILY_TARGET
 
 
 @pytest.mark.parametrize("name", ["normal", "gamma", "beta", "vonmises", "weibull", "geometric"])
 def test_entropy_and_cross_entropy_functions(name):
     f = klsym.family(name)
-    p, q = _float_points(f)
+    p, q = float_points(f)
     h = codegen.entropy_function(name)(*[p[s] for s in f.params])
     ce = codegen.cross_entropy_function(name, name)(*[p[s] for s in f.params], *[q[s] for s in f.params])
     plain = {s.name: Fraction(v) for s, v in p.items()}
     other = {s.name: Fraction(v) for s, v in q.items()}
-    assert _relative_error(h, ref_entropy(name, plain)) < SAME_FAMILY_TARGET
-    assert _relative_error(ce, ref_cross_entropy(name, plain, name, other)) < SAME_FAMILY_TARGET
+    assert relative_error(h, ref_entropy(name, plain)) < SAME_FAMILY_TARGET
+    assert relative_error(ce, ref_cross_entropy(name, plain, name, other)) < SAME_FAMILY_TARGET
 
 
 def test_no_closed_form_is_refused_at_call_time():
@@ -210,17 +114,17 @@ def test_vector_and_matrix_parameters_use_the_last_axes():
     for row, value in zip(p, out):
         reference = ref_kl_mv("categorical", {"p": [Fraction(v) for v in row]},
                               {"p": [Fraction(v) for v in q]})
-        assert _relative_error(value, reference) < SAME_FAMILY_TARGET
+        assert relative_error(value, reference) < SAME_FAMILY_TARGET
     mvn = codegen.kl_function("mvnormal", "mvnormal")
     sigma_p, sigma_q = [[2.0, 0.5], [0.5, 1.0]], [[1.0, -0.3], [-0.3, 3.0]]
     value = mvn([0.0, 0.5], sigma_p, [1.0, -1.0], sigma_q)
     reference = ref_kl_mv("mvnormal", {"mu": [0, Fraction(1, 2)], "Sigma": [[Fraction(v) for v in r] for r in sigma_p]},
                           {"mu": [1, -1], "Sigma": [[Fraction(v) for v in r] for r in sigma_q]})
-    assert _relative_error(value, reference) < SAME_FAMILY_TARGET
+    assert relative_error(value, reference) < SAME_FAMILY_TARGET
     dirichlet = codegen.kl_function("dirichlet", "dirichlet")
     value = dirichlet([2.0, 3.0, 4.0], [0.5, 5.0, 1.0])
     reference = ref_kl_mv("dirichlet", {"alpha": [2, 3, 4]}, {"alpha": [Fraction(1, 2), 5, 1]})
-    assert _relative_error(value, reference) < SAME_FAMILY_TARGET
+    assert relative_error(value, reference) < SAME_FAMILY_TARGET
 
 
 def test_categorical_near_equal_along_the_simplex():
@@ -231,7 +135,7 @@ def test_categorical_near_equal_along_the_simplex():
         p, q = [0.25, 0.25, 0.5], [0.25 + step, 0.25 - step, 0.5]
         reference = ref_kl_mv("categorical", {"p": [Fraction(v) for v in p]},
                               {"p": [Fraction(v) for v in q]})
-        assert _relative_error(kl(p, q), reference) < SAME_FAMILY_TARGET
+        assert relative_error(kl(p, q), reference) < SAME_FAMILY_TARGET
 
 
 # -- invalid input ---------------------------------------------------------

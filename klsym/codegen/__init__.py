@@ -5,7 +5,9 @@ parameters of p (suffixed ``_p``) and q (suffixed ``_q``); ``source(...)``
 returns the same function as a standalone module that needs only numpy and
 scipy.  No formula is written here: each function is printed from the derived
 expression (see :mod:`klsym.codegen.plan`), rewritten for floating point, with
-a Taylor series near p = q where the closed form would cancel.
+a Taylor series near p = q where the closed form would cancel.  The same plan
+prints for PyTorch and JAX (``backend="torch"``, ``"jax"``: differentiable)
+and as C99 source (``source(..., backend="c99")``).
 
 Examples
 --------
@@ -17,6 +19,7 @@ Examples
 array([0.      , 0.318147])
 """
 
+import re
 import types
 from functools import lru_cache
 
@@ -24,32 +27,78 @@ from .. import cache
 from ..dimensional import DimensionalFamily
 from ..family import Family
 from ..registry import is_builtin, lookup
-from .numpy_backend import module_source
+from . import array_backend, c_backend, numpy_backend
 from .plan import make_plan
+from .printers import UnsupportedFunction
 
-BACKENDS = ("numpy",)
+#: backends with a callable function; "c99" gives source only
+CALLABLE = ("numpy", "torch", "jax")
+BACKENDS = CALLABLE + ("c99",)
+
+__all__ = ["BACKENDS", "UnsupportedFunction", "cross_entropy_function", "entropy_function",
+           "kl_function", "source"]
 
 
 def kl_function(p_family, q_family, backend="numpy"):
-    """Vectorised KL(p || q) over arrays of parameters; see the module docs."""
+    """Vectorised KL(p || q) over arrays of parameters.
+
+    Parameters
+    ----------
+    p_family, q_family : str or Family
+        Family names (or families, user-defined ones included).
+    backend : {"numpy", "torch", "jax"}
+        The array library of the function; torch and jax functions are
+        differentiable.  (C99 is source only: :func:`source`.)
+
+    Returns
+    -------
+    callable
+        ``f(<params of p>_p, <params of q>_q, *, validate=True)``, by position
+        or keyword, broadcasting like the backend's arrays.
+
+    Examples
+    --------
+    >>> import klsym
+    >>> f = klsym.kl_function("exponential", "exponential")
+    >>> round(float(f(1.0, 2.0)), 12)
+    0.306852819440
+    """
     return _function("kl", p_family, q_family, backend)
 
 
 def cross_entropy_function(p_family, q_family, backend="numpy"):
-    """Vectorised cross-entropy H(p, q) over arrays of parameters."""
+    """Vectorised cross-entropy H(p, q) over arrays of parameters (see
+    :func:`kl_function`)."""
     return _function("cross_entropy", p_family, q_family, backend)
 
 
 def entropy_function(family, backend="numpy"):
-    """Vectorised entropy H(p) over arrays of the family's parameters."""
+    """Vectorised entropy H(p) over arrays of the family's parameters (see
+    :func:`kl_function`)."""
     return _function("entropy", family, None, backend)
 
 
 def source(p_family, q_family=None, backend="numpy", quantity="kl", dim=None):
-    """Source of a standalone module computing ``quantity`` (``"kl"``,
-    ``"cross_entropy"`` or ``"entropy"``); ``dim`` fixes the dimension of a
-    multivariate family."""
-    _check_backend(backend)
+    """Source of a standalone module computing ``quantity``.
+
+    Parameters
+    ----------
+    p_family, q_family : str or Family
+        ``q_family`` is None for ``quantity="entropy"``.
+    backend : {"numpy", "torch", "jax", "c99"}
+        A Python module needing only its array library (and scipy for numpy),
+        or C99 source with ``double <quantity>_<p>_<q>(...)`` and a checker.
+    quantity : {"kl", "cross_entropy", "entropy"}
+    dim : int, optional
+        The dimension of a multivariate family.
+
+    Raises
+    ------
+    UnsupportedFunction
+        When the backend has no counterpart for a function the closed form
+        needs (C99 has no digamma, PyTorch no exponential integral).
+    """
+    _check_backend(backend, BACKENDS)
     fp, fq = _family(p_family, dim), _family(q_family, dim) if q_family is not None else None
     for f in (fp, fq):
         if isinstance(f, DimensionalFamily):
@@ -68,9 +117,10 @@ def _accuracy(fp, fq):
             "klsym.kl(..., numeric=True) at a few points before relying on it.")
 
 
-def _check_backend(backend):
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+def _check_backend(backend, known=CALLABLE):
+    if backend not in known:
+        extra = " (c99 gives source only: klsym.codegen.source)" if backend == "c99" else ""
+        raise ValueError(f"backend must be one of {', '.join(known)}; got {backend!r}{extra}")
 
 
 def _family(arg, dim=None):
@@ -89,22 +139,33 @@ def _function(quantity, p_family, q_family, backend):
     fp = _family(p_family)
     fq = _family(q_family) if q_family is not None else None
     if isinstance(fp, DimensionalFamily) or isinstance(fq, DimensionalFamily):
-        return _per_dimension(quantity, fp, fq)
-    return _compiled(quantity, fp, fq)
+        return _per_dimension(quantity, fp, fq, backend)
+    return _compiled(quantity, fp, fq, backend)
+
+
+def _print(quantity, fp, fq, backend):
+    plan = make_plan(quantity, fp, fq)
+    accuracy = _accuracy(fp, fq)
+    if backend == "numpy":
+        return numpy_backend.module_source(plan, accuracy)
+    if backend == "c99":
+        name = re.sub(r"\W", "_", "_".join([quantity] + [f.name for f in (fp, fq) if f is not None]))
+        return c_backend.module_source(plan, name, accuracy)
+    return array_backend.module_source(plan, backend, accuracy)
 
 
 def _source(quantity, fp, fq, backend="numpy"):
     key = cache.make_key("codegen", backend, quantity, fp.fingerprint, fq.fingerprint if fq else "")
     text = cache.load_text(key)
     if text is None:
-        text = module_source(make_plan(quantity, fp, fq), _accuracy(fp, fq))
+        text = _print(quantity, fp, fq, backend)
         cache.store_text(key, text)
     return text
 
 
 @lru_cache(maxsize=None)
-def _compiled(quantity, fp, fq):
-    text = _source(quantity, fp, fq)
+def _compiled(quantity, fp, fq, backend="numpy"):
+    text = _source(quantity, fp, fq, backend)
     module = types.ModuleType(f"klsym_generated_{quantity}")
     exec(compile(text, module.__name__, "exec"), module.__dict__)  # noqa: S102 - our own printed source
     function = getattr(module, quantity)
@@ -112,7 +173,7 @@ def _compiled(quantity, fp, fq):
     return function
 
 
-def _per_dimension(quantity, fp, fq):
+def _per_dimension(quantity, fp, fq, backend):
     """A function that builds (once per dimension) the explicit-dimension one
     on first sight of the vector's length."""
     families = [f for f in (fp, fq) if f is not None]
@@ -126,9 +187,10 @@ def _per_dimension(quantity, fp, fq):
         value = kwargs.get(key, args[position] if len(args) > position else None)
         if value is None:
             raise TypeError(f"give {key}: its last axis sets the dimension")
-        size = numpy.shape(value)[-1]
+        size = tuple(getattr(value, "shape", None) or numpy.shape(value))[-1]
         explicit = [f.of(size) if isinstance(f, DimensionalFamily) else f for f in (fp, fq)]
-        return _compiled(quantity, explicit[0], explicit[1])(*args, validate=validate, **kwargs)
+        return _compiled(quantity, explicit[0], explicit[1], backend)(*args, validate=validate,
+                                                                      **kwargs)
 
     function.__doc__ = f"{quantity} of {fp.name}{'' if fq is None else ' and ' + fq.name}, " \
                        f"any dimension (the last axis of {sizing.size_from} sets it)"

@@ -25,10 +25,6 @@ class xlogy(Function):
 
     nargs = 2
 
-    def _numpycode(self, printer):
-        x, y = (printer._print(a) for a in self.args)
-        return f"{printer._module_format('scipy.special.xlogy')}({x}, {y})"
-
     def _eval_evalf(self, prec):
         x, y = self.args
         return (x * sympy.log(y))._eval_evalf(prec) if x != 0 else S.Zero
@@ -43,10 +39,6 @@ class xlog1py(Function):
 
     nargs = 2
 
-    def _numpycode(self, printer):
-        x, y = (printer._print(a) for a in self.args)
-        return f"{printer._module_format('scipy.special.xlog1py')}({x}, {y})"
-
     def _eval_evalf(self, prec):
         x, y = self.args
         return (x * sympy.log(1 + y))._eval_evalf(prec) if x != 0 else S.Zero
@@ -60,10 +52,6 @@ class ive(Function):
     """Exponentially scaled modified Bessel function ``exp(-|x|) I_n(x)``."""
 
     nargs = 2
-
-    def _numpycode(self, printer):
-        n, x = (printer._print(a) for a in self.args)
-        return f"{printer._module_format('scipy.special.ive')}({n}, {x})"
 
     def _eval_evalf(self, prec):
         n, x = self.args

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 import sympy
 from sympy import S
+from sympy.codegen.cfunctions import log1p
 
 from ..budget import time_budget
 from ..derive import cross_entropy, entropy, kl
 from ..errors import DerivationError
-from .floating import for_floats
+from .floating import for_floats, xlog1py, xlogy
 from .series import NearEqualSeries, near_equal_series, switch_point
 
 QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
@@ -152,6 +153,30 @@ def _in_differences(expr, differences):
     return expr.replace(lambda e: isinstance(e, sympy.Add) and e in table, lambda e: table[e])
 
 
+def _near_one_logs(expr, differences):
+    """``log(a / b)`` -> ``log1p((a - b) / b)`` where ``a - b`` vanishes at
+    p = q: formed from the exact differences, the argument of ``log1p``
+    keeps its digits where the rounded ratio ``a / b`` (within ``eps`` of 1
+    by ``eps / |d|`` relative) would not.  ``xlogy`` goes to ``xlog1py``."""
+    moved = {q: p + d for d, (q, p) in differences.items()}
+
+    def near_one(u):
+        numerator, denominator = sympy.fraction(sympy.together(u))
+        gap = sympy.expand((numerator - denominator).subs(moved, simultaneous=True))
+        if gap == 0 or not all(t.has(*differences) for t in sympy.Add.make_args(gap)):
+            return None
+        return sympy.factor_terms(gap) / denominator
+
+    def rewrite(e):
+        u = e.args[-1]
+        small = near_one(u) if u.free_symbols & {q for q, _ in differences.values()} else None
+        if small is None:
+            return e
+        return log1p(small) if isinstance(e, sympy.log) \
+            else xlog1py(e.args[0], small)
+    return expr.replace(lambda e: isinstance(e, (sympy.log, xlogy)), rewrite)
+
+
 def _branches(result):
     """``(closed branches, +oo condition, no-closed-form condition)``."""
     pieces = result.args if isinstance(result, sympy.Piecewise) else ((result, S.true),)
@@ -195,4 +220,5 @@ def _add_series(plan, family, closed):
                                   series.differences, series.order, series.first_order)
     plan.switch = switch_point(series.order)
     condition, expr = plan.branches[-1]
-    plan.branches[-1] = (condition, _in_differences(expr, plan.differences))
+    plan.branches[-1] = (condition, _near_one_logs(_in_differences(expr, plan.differences),
+                                                   plan.differences))

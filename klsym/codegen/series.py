@@ -80,8 +80,29 @@ def near_equal_series(expr, pairs, order=ORDER):
         # (pareto xm, uniform a, b) makes the KL first order
         terms.append(linear)
         first = True
-    terms += [sympy.factor_terms(sympy.expand(c)) for c in coefficients[2:]]
+    ds = list(differences.values())
+    terms += [_compact(sympy.expand(c), ds) for c in coefficients[2:]]
     return NearEqualSeries(tuple(terms), differences, order, first)
+
+
+def _compact(c, ds):
+    """``c`` (a polynomial in the differences ``ds``) with each coefficient
+    that is a rational function of the parameters of p factored.
+
+    Expanded, ``1 / (1 - p)**12`` becomes a polynomial whose terms cancel to
+    nothing for p near 1; factored it is computed from ``1 - p`` directly.
+    (Coefficients with special functions are left expanded: factoring them
+    is slow and their terms do not cancel that way.)
+    """
+    try:
+        poly = sympy.Poly(c, *ds)
+    except sympy.PolynomialError:
+        return sympy.factor_terms(c)
+    if any(coefficient.has(sympy.Function) for coefficient in poly.coeffs()):
+        return sympy.factor_terms(c)
+    return sympy.factor_terms(sympy.Add(*[
+        sympy.factor(sympy.together(coefficient)) * sympy.Mul(*[d ** k for d, k in zip(ds, monomial)])
+        for monomial, coefficient in poly.terms()]))
 
 
 def taylor(expr, t, order):

@@ -1,0 +1,193 @@
+"""Print a :class:`~klsym.codegen.plan.Plan` as plain C99.
+
+One scalar function ``double NAME(params)`` and a checker ``int
+NAME_check(params, char *message, size_t size)`` that returns 0 for valid
+parameters and otherwise 1 (a constraint fails) or 2 (no closed form there),
+with the message naming the parameter, the constraint and the value.  Vector
+and matrix parameters are ``const double *`` (matrices row-major).  Only
+functions the C99 library has are used; a plan needing another (digamma,
+Bessel functions) is refused when the source is generated.
+"""
+
+import sympy
+from sympy import S
+
+from .common import CANCELLED, EPS, FAR_APART, documentation, far_apart, prepared, series_arguments, shared
+from .printers import functions_needed, printer as make_printer
+
+_INCLUDES = """#include <float.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+"""
+
+#: helpers a table entry of the printer names, emitted where used
+#: (x log(y) and x log1p(y), 0 where x = 0: the convention 0 log 0 = 0)
+_HELPERS = {
+    "xlogy": "static double klsym_xlogy(double x, double y) { return x == 0.0 ? 0.0 : x * log(y); }",
+    "xlog1py": "static double klsym_xlog1py(double x, double y) "
+               "{ return x == 0.0 ? 0.0 : x * log1p(y); }",
+}
+
+
+def module_source(plan, name, accuracy=None):
+    """C99 source defining ``double name(...)`` and ``int name_check(...)``."""
+    printer = make_printer("c99")
+    code = printer.doprint
+    branches, series_terms, ratios = prepared(plan, "c99")
+    params = ", ".join(_parameter(a) for a in plan.arguments)
+    lines = [f"/*\n{_comment(documentation(plan, accuracy, _note(plan, name)))}*/", "", _INCLUDES]
+    used = functions_needed([e for _, e in branches] + list(series_terms) + list(ratios))
+    lines += [helper for function, helper in _HELPERS.items() if function in used]
+    lines.append(f"#define SERIES_BELOW {plan.switch!r}")
+    lines.append(f"#define CANCELLED {CANCELLED!r}")
+    lines.append(f"#define FAR_APART {FAR_APART!r}")
+    lines.append(f"#define EPS {EPS!r}")
+    if plan.series is not None:
+        lines += _series_functions(plan, code, series_terms, ratios)
+
+    lines += ["", f"int {name}_check({params}, char *message, size_t size)", "{"]
+    lines += _entries(plan)
+    for rel, _, text in plan.constraints:
+        test, shown = _test(rel, text, code, plan)
+        formats = ", ".join(f"{s}=%.17g" for s in shown)
+        lines.append(f"    if (!({test})) {{")
+        lines.append(f'        if (message) snprintf(message, size, "{_owners(rel, plan, text)} must '
+                     f'satisfy {_escape(text)}; got {formats}", {", ".join(shown)});')
+        lines.append("        return 1;")
+        lines.append("    }")
+    if plan.open != S.false:
+        lines.append(f"    if ({code(plan.open)}) {{")
+        lines.append(f'        if (message) snprintf(message, size, "no closed form where '
+                     f'{_escape(str(plan.open))}");')
+        lines.append("        return 2;")
+        lines.append("    }")
+    lines += ["    return 0;", "}"]
+
+    lines += ["", f"double {name}({params})", "{"]
+    lines += _entries(plan)
+    for d, (q, p) in plan.differences.items():
+        lines.append(f"    const double {d.name} = {q.name} - {p.name};")
+    if plan.infinite != S.false:
+        lines.append(f"    if ({code(plan.infinite)}) return INFINITY;")
+    if plan.open != S.false:
+        lines.append(f"    if ({code(plan.open)}) return NAN;  /* see {name}_check */")
+    lines.append("    double out;")
+    if not branches:
+        lines.append("    out = NAN;")
+    else:
+        *others, (_, closed) = branches
+        keyword = "if"
+        for condition, expr in others:
+            lines.append(f"    {keyword} ({code(condition)}) {{")
+            lines.append(f"        out = {code(expr)};")
+            lines.append("    }")
+            keyword = "else if"
+        lines.append("    else {" if others else "    {")
+        terms = closed.as_ordered_terms()
+        for i, term in enumerate(terms):
+            lines.append(f"        const double t{i} = {code(term)};")
+        lines.append(f"        out = {' + '.join(f't{i}' for i in range(len(terms)))};")
+        if plan.series is not None:
+            args = ", ".join(s.name for s in series_arguments(plan, series_terms))
+            magnitude = " + ".join(f"fabs(t{i})" for i in range(len(terms)))
+            lines.append(f"        const double magnitude = {magnitude};")
+            lines.append(f"        if (out < CANCELLED * magnitude && near_({args})")
+            lines.append(f"                && size_({args}) < SERIES_BELOW) {{")
+            lines.append("            double last;")
+            lines.append(f"            const double total = series_({args}, &last);")
+            lines.append("            if (fabs(last) < EPS * magnitude) out = total;")
+            lines.append("        }")
+        lines.append("    }")
+    if plan.nonnegative:
+        lines.append("    return out > 0.0 ? out : 0.0;  /* rounding never makes a divergence negative */")
+    else:
+        lines.append("    return out;")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _note(plan, name):
+    return (f"C99: double {name}(...) assumes valid parameters; {name}_check(..., message, size)\n"
+            f"returns 0 when they are valid, else 1 (or 2 where no closed form exists) and\n"
+            f"writes the reason into message.  Vector and matrix parameters are pointers\n"
+            f"(matrices row-major).  Link with -lm.")
+
+
+def _comment(text):
+    return "".join(f" * {line}".rstrip() + "\n" for line in text.replace("*/", "* /").splitlines())
+
+
+def _escape(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+
+
+def _parameter(argument):
+    return f"const double *{argument.name}" if argument.shape else f"double {argument.name}"
+
+
+def _entries(plan):
+    lines, seen = [], set()
+    for a in plan.arguments:
+        for index, symbol in a.entries:
+            if index and symbol not in seen:
+                lines.append(f"    const double {symbol.name} = {a.name}[{_flat(a, index)}];")
+            seen.add(symbol)
+    return lines
+
+
+def _flat(argument, index):
+    return index[0] if len(index) == 1 else index[0] * argument.shape[1] + index[1]
+
+
+def _test(rel, text, code, plan):
+    """``(C test, [names shown])`` for one constraint."""
+    if text.endswith("is symmetric"):
+        # names such as "Sigma_p[..., 0, 1]": compare the two stored entries
+        a, b = (_matrix_entry(s.name, plan) for s in (rel.lhs, rel.rhs))
+        return f"{a} == {b}", [a, b]
+    shown = [s.name for s in sorted(rel.free_symbols, key=str)]
+    if isinstance(rel, sympy.Eq) and not rel.lhs.has(sympy.floor):
+        # a sum of probabilities is 1 only up to rounding
+        return (f"fabs(({code(rel.lhs)}) - ({code(rel.rhs)})) <= "
+                f"64 * DBL_EPSILON * {len(rel.free_symbols)}", shown)
+    return code(rel), shown
+
+
+def _matrix_entry(name, plan):
+    """``Sigma_p[..., 0, 1]`` -> ``Sigma_p[1]`` (row-major storage)."""
+    base, _, rest = name.partition("[..., ")
+    i, j = (int(k) for k in rest.rstrip("]").split(","))
+    argument = next(a for a in plan.arguments if a.name == base)
+    return f"{base}[{_flat(argument, (i, j))}]"
+
+
+def _owners(rel, plan, text):
+    owner = {s: a.name for a in plan.arguments for _, s in a.entries}
+    if text.endswith("is symmetric"):
+        return text.split(" ")[0]
+    return " and ".join(sorted({owner.get(s, s.name) for s in rel.free_symbols}))
+
+
+def _series_functions(plan, code, terms, ratios):
+    arguments = series_arguments(plan, terms)
+    params = ", ".join(f"double {s.name}" for s in arguments)
+    lines = ["", "/* ratio of successive series terms: the series is used where it is small */",
+             f"static double size_({params})", "{"]
+    assignments, (lead, size) = shared(list(ratios), "s")
+    lines += [f"    const double {n} = {code(v)};" for n, v in assignments]
+    lines.append(f"    const double lead = {code(lead)};")
+    lines.append(f"    return lead == 0.0 ? 0.0 : {code(size)};")
+    lines += ["}", "", "/* no positive parameter FAR_APART (relative) from its twin */",
+              f"static int near_({params})", "{"]
+    far = [f"fabs({d.name} / {p.name}) < FAR_APART" for d, p in far_apart(plan)]
+    lines += [f"    return {' && '.join(far) if far else '1'};", "}", "",
+              f"/* the Taylor series near p = q to order {plan.series.order}; *last its last term */",
+              f"static double series_({params}, double *last)", "{"]
+    assignments, terms = shared(list(terms), "s")
+    lines += [f"    const double {n} = {code(v)};" for n, v in assignments]
+    highest, *rest = reversed(terms)
+    lines.append(f"    double total = *last = {code(highest)};")
+    lines += [f"    total += {code(t)};" for t in rest]
+    lines += ["    return total;", "}"]
+    return lines

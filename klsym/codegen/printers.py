@@ -1,0 +1,265 @@
+"""One expression, several targets: the expression printers of the backends.
+
+Each backend is a table from SymPy function names to the target's
+functions; a plan that needs a function missing from the table is refused
+when the code is generated (:class:`UnsupportedFunction`), never printed as
+code that would fail at run time.  Numeric constants (``log(2)``,
+``EulerGamma``, ``zeta(3)``) are folded to the nearest double first, so no
+backend needs them; conditions print with ``&``, ``|``, ``~``, which NumPy
+arrays, PyTorch tensors and JAX arrays all understand.
+"""
+
+import sympy
+from sympy.printing.c import C99CodePrinter
+from sympy.printing.numpy import NumPyPrinter
+
+from ..errors import KlsymError
+
+
+class UnsupportedFunction(KlsymError, NotImplementedError):
+    """A backend has no counterpart for a function the closed form needs."""
+
+
+def _gamma_through_loggamma(printer, expr):
+    """``Gamma(u) = exp(lgamma(u))`` for a provably positive ``u`` (the only
+    case where ``lgamma`` keeps the sign)."""
+    (u,) = expr.args
+    if not u.is_positive:
+        raise UnsupportedFunction(f"{printer.backend} has Gamma only through lgamma, which "
+                                  f"needs a positive argument; {u} is not known to be positive")
+    return printer._print(sympy.exp(sympy.loggamma(u)))
+
+
+def _scaled_bessel(names):
+    """``ive(n, x)`` for the orders a backend has (``i0e``, ``i1e``)."""
+    def emit(printer, expr):
+        n, x = expr.args
+        if n not in names:
+            raise UnsupportedFunction(f"{printer.backend} has no exponentially scaled Bessel "
+                                      f"I of order {n}")
+        return f"{printer._fmt(names[n])}({printer._print(x)})"
+    return emit
+
+
+def _polygamma(digamma, polygamma):
+    def emit(printer, expr):
+        n, x = expr.args
+        if n == 0:
+            return f"{printer._fmt(digamma)}({printer._print(x)})"
+        if polygamma is None:
+            raise UnsupportedFunction(f"{printer.backend} has no polygamma of order {n}")
+        return f"{printer._fmt(polygamma)}({int(n)}, {printer._print(x)})"
+    return emit
+
+
+def _polygamma_through_zeta(digamma, zeta):
+    """``psi^(n)(x) = (-1)^(n+1) n! zeta(n+1, x)`` for ``n >= 1``: PyTorch's own
+    polygamma loses digits (trigamma near 2 to 3e-10), its Hurwitz zeta does not."""
+    def emit(printer, expr):
+        n, x = expr.args
+        if n == 0:
+            return f"{printer._fmt(digamma)}({printer._print(x)})"
+        factor = (-1) ** (int(n) + 1) * sympy.factorial(int(n))
+        return f"{factor}.0 * {printer._fmt(zeta)}({int(n) + 1}.0, {printer._print(x)})"
+    return emit
+
+
+def _expint(exp1):
+    def emit(printer, expr):
+        n, x = expr.args
+        if n != 1 or exp1 is None:
+            raise UnsupportedFunction(f"{printer.backend} has no exponential integral E_{n}")
+        return f"{printer._fmt(exp1)}({printer._print(x)})"
+    return emit
+
+
+def _hurwitz_zeta(name):
+    """``zeta(s)`` or ``zeta(s, a)`` where the target only has the two-argument form."""
+    def emit(printer, expr):
+        s, a = (expr.args + (sympy.S.One,))[:2]
+        return f"{printer._fmt(name)}({printer._print(s)}, {printer._print(a)})"
+    return emit
+
+
+def _python_table(module, special):
+    names = ("exp", "log", "log1p", "expm1", "cos", "sin", "sqrt", "floor")
+    return {f: f"{module}.{f}" for f in names} | special
+
+
+#: SymPy function name -> the target's function (a name, or a callable for
+#: anything that is not a one-to-one rename); absent means unsupported
+FUNCTIONS = {
+    "numpy": _python_table("numpy", {
+        "loggamma": "scipy.special.gammaln", "gamma": "scipy.special.gamma",
+        "polygamma": _polygamma("scipy.special.digamma", "scipy.special.polygamma"),
+        "xlogy": "scipy.special.xlogy", "xlog1py": "scipy.special.xlog1py",
+        "ive": lambda p, e: f"{p._fmt('scipy.special.ive')}({p._print(e.args[0])}, {p._print(e.args[1])})",
+        "expint": _expint("scipy.special.exp1"), "erf": "scipy.special.erf",
+        "erfc": "scipy.special.erfc", "zeta": _hurwitz_zeta("scipy.special.zeta")}),
+    "torch": _python_table("torch", {
+        "loggamma": "torch.lgamma", "gamma": _gamma_through_loggamma,
+        "polygamma": _polygamma_through_zeta("torch.special.digamma", "torch.special.zeta"),
+        "xlogy": "torch.special.xlogy", "xlog1py": "torch.special.xlog1py",
+        "ive": _scaled_bessel({0: "torch.special.i0e", 1: "torch.special.i1e"}),
+        "erf": "torch.special.erf", "erfc": "torch.special.erfc",
+        "zeta": _hurwitz_zeta("torch.special.zeta")}),
+    "jax": _python_table("jax.numpy", {
+        "loggamma": "jax.scipy.special.gammaln", "gamma": "jax.scipy.special.gamma",
+        "polygamma": _polygamma("jax.scipy.special.digamma", "jax.scipy.special.polygamma"),
+        "xlogy": "jax.scipy.special.xlogy", "xlog1py": "jax.scipy.special.xlog1py",
+        "ive": _scaled_bessel({0: "jax.scipy.special.i0e", 1: "jax.scipy.special.i1e"}),
+        "expint": _expint("jax.scipy.special.exp1"), "erf": "jax.scipy.special.erf",
+        "erfc": "jax.scipy.special.erfc", "zeta": _hurwitz_zeta("jax.scipy.special.zeta")}),
+    "c99": {f: f for f in ("exp", "log", "log1p", "expm1", "cos", "sin", "sqrt", "floor",
+                           "erf", "erfc")}
+    | {"loggamma": "lgamma", "gamma": "tgamma", "xlogy": "klsym_xlogy",
+       "xlog1py": "klsym_xlog1py", "Abs": "fabs"},
+}
+
+_ALL = sorted({name for table in FUNCTIONS.values() for name in table}
+              | {"besseli", "besselj", "lowergamma", "uppergamma", "beta", "Min", "Max",
+                 "LambertW", "Ei", "li", "Si", "Ci", "erfi", "hyper", "meijerg", "atan",
+                 "tan", "sinh", "cosh", "tanh", "asin", "acos", "sign", "Heaviside"})
+
+
+class _Table:
+    """Function printing from the backend's table (mixed into a SymPy printer)."""
+
+    backend = None
+
+    def _print_from_table(self, expr):
+        name = type(expr).__name__
+        rule = FUNCTIONS[self.backend].get(name)
+        if rule is None:
+            raise UnsupportedFunction(f"the {self.backend} backend has no counterpart for "
+                                      f"{name} (in {expr}); use backend='numpy'")
+        if callable(rule):
+            return rule(self, expr)
+        return f"{self._fmt(rule)}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Function(self, expr):
+        return self._print_from_table(expr)
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+    def _print_Rational(self, expr):
+        return f"{expr.p}/{expr.q}" if expr.q != 1 else str(expr.p)
+
+    def _print_Integer(self, expr):
+        return str(expr.p)
+
+    # conditions: elementwise operators every array library understands
+    def _print_And(self, expr):
+        return " & ".join(f"({self._print(a)})" for a in expr.args)
+
+    def _print_Or(self, expr):
+        return " | ".join(f"({self._print(a)})" for a in expr.args)
+
+    def _print_Not(self, expr):
+        return f"~({self._print(expr.args[0])})"
+
+    def _print_Relational(self, expr):
+        op = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[expr.rel_op]
+        return f"({self._print(expr.lhs)} {op} {self._print(expr.rhs)})"
+
+    _print_Equality = _print_Unequality = _print_StrictLessThan = _print_LessThan = \
+        _print_StrictGreaterThan = _print_GreaterThan = _print_Relational
+
+
+for _name in _ALL:
+    setattr(_Table, f"_print_{_name}", _Table._print_from_table)
+
+
+class PythonArrayPrinter(_Table, NumPyPrinter):
+    """Python source for NumPy/SciPy, PyTorch or JAX (``backend``)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self._module = {"numpy": "numpy", "torch": "torch", "jax": "jax.numpy"}[backend]
+        super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
+
+    def _fmt(self, name):
+        return self._module_format(name)
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"  # builtin: arrays, tensors and floats
+
+    def _print_BooleanTrue(self, expr):
+        return "True"
+
+    def _print_BooleanFalse(self, expr):
+        return "False"
+
+
+class CPrinter(_Table, C99CodePrinter):
+    """C99 source; helpers the table names (``klsym_xlogy``) come with the module."""
+
+    backend = "c99"
+
+    def __init__(self):
+        super().__init__({"strict": False})
+
+    def _fmt(self, name):
+        return name
+
+    def _print_Rational(self, expr):
+        return f"{expr.p}.0/{expr.q}.0" if expr.q != 1 else f"{expr.p}.0"
+
+    def _print_Integer(self, expr):
+        return f"{expr.p}.0"
+
+    def _print_Pow(self, expr):
+        base, power = expr.args
+        if power == sympy.S.Half:
+            return f"sqrt({self._print(base)})"
+        if power == -1:
+            return f"(1.0/({self._print(base)}))"
+        if power in (2, 3):
+            b = self.parenthesize(base, sympy.printing.precedence.PRECEDENCE["Mul"])
+            return "(" + "*".join([b] * int(power)) + ")"
+        return f"pow({self._print(base)}, {self._print(power)})"
+
+    def _print_BooleanTrue(self, expr):
+        return "1"
+
+    def _print_BooleanFalse(self, expr):
+        return "0"
+
+    def _print_And(self, expr):
+        return " && ".join(f"({self._print(a)})" for a in expr.args)
+
+    def _print_Or(self, expr):
+        return " || ".join(f"({self._print(a)})" for a in expr.args)
+
+    def _print_Not(self, expr):
+        return f"!({self._print(expr.args[0])})"
+
+
+def printer(backend):
+    """The expression printer of ``backend``."""
+    return CPrinter() if backend == "c99" else PythonArrayPrinter(backend)
+
+
+def fold_constants(expr):
+    """Numeric subexpressions that are not rational (``log(2)``, ``pi``,
+    ``zeta(3)``, ``EulerGamma``) as the nearest double."""
+    def constant(e):
+        return (e.is_number and not e.is_Rational and not e.is_Float and not e.is_Boolean
+                and e.is_real is not False)
+    return expr.replace(constant, lambda e: sympy.Float(sympy.N(e, 30), 30))
+
+
+def functions_needed(exprs):
+    """Names of the SymPy functions in ``exprs`` (to check a backend early)."""
+    return sorted({type(f).__name__ for e in exprs for f in sympy.sympify(e).atoms(sympy.Function)})
+
+
+def check_supported(backend, exprs, what):
+    """Raise :class:`UnsupportedFunction` if ``backend`` lacks a function of ``exprs``."""
+    table = FUNCTIONS[backend]
+    missing = [name for name in functions_needed(exprs) if name not in table and name != "Abs"]
+    if missing:
+        raise UnsupportedFunction(
+            f"the {backend} backend has no counterpart for {', '.join(missing)}, which "
+            f"{what} needs; use backend='numpy' (or another backend that has it)")
