@@ -22,11 +22,10 @@ import matplotlib.pyplot as plt
 import mpmath
 import numpy as np
 import sympy
-from scipy import integrate
 from sympy import Matrix, MatrixSymbol, Rational, oo
 
 import klsym
-from _common import Document, fmt, quad, tex
+from _common import Document, fmt, kl_2d_quadrature, log_normal_2d, quad, tex
 
 doc = Document(__file__, "The Gaussian KL divergence, step by step")
 DPS = 20 if doc.fast else 40
@@ -207,26 +206,11 @@ doc.math(rf"\mathrm{{KL}}(p\,\|\,q) = {tex(forward2)} \approx {fmt(forward2, 10)
          rf"\mathrm{{KL}}(q\,\|\,p) = {tex(reverse2)} \approx {fmt(reverse2, 10)}.")
 
 
-def log_mvn2(u, v, mean, cov):
-    """log of the bivariate normal density, written out (independent of klsym)."""
-    (m1, m2), ((c11, c12), (_, c22)) = mean, cov
-    det = c11 * c22 - c12 * c12
-    du, dv = u - m1, v - m2
-    return -(c22 * du * du - 2 * c12 * du * dv + c11 * dv * dv) / (2 * det) - math.log(2 * math.pi * math.sqrt(det))
-
-
-def scipy_kl_2d(a, b):
-    """KL by adaptive 2-D quadrature over a box holding all but ~1e-25 of the mass."""
-    def integrand(v, u):
-        la = log_mvn2(u, v, *a)
-        return math.exp(la) * (la - log_mvn2(u, v, *b))
-    value, _ = integrate.dblquad(integrand, -14, 14, -14, 14, epsabs=1e-13, epsrel=1e-12)
-    return value
-
-
 as_floats = {"p": ((0.0, 0.0), ((1.0, 0.5), (0.5, 1.0))), "q": ((1.0, -0.5), ((2.0, 0.0), (0.0, 0.5)))}
 for name, exact, a, b in (("KL(p || q)", forward2, "p", "q"), ("KL(q || p)", reverse2, "q", "p")):
-    doc.check_close(float(exact), scipy_kl_2d(as_floats[a], as_floats[b]), 1e-9,
+    reference = kl_2d_quadrature(lambda u, v: log_normal_2d(u, v, *as_floats[a]),
+                                 lambda u, v: log_normal_2d(u, v, *as_floats[b]), (-14, 14, -14, 14))
+    doc.check_close(float(exact), reference, 1e-9,
                     f"d = 2 {name} closed form vs scipy dblquad of the densities (double precision)")
 doc.para("Both are checked against SciPy's adaptive `dblquad` of the densities, written out",
          "independently of klsym, at double precision (agreement to $10^{-9}$ relative; a",

@@ -17,6 +17,7 @@ where the script says that is honest; ``--out`` is the output directory
 """
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -52,6 +53,12 @@ def fmt(value, digits=6):
     return f"{value:.{digits}g}"
 
 
+def to_mp(value):
+    """An exact SymPy number (or an int/str) as an mpmath number at the
+    current working precision (never through a double)."""
+    return mpmath.mpf(sympy.N(sympy.sympify(value), mpmath.mp.dps + 5))
+
+
 def rel_gap(a, b):
     """|a - b| / max(|b|, tiny), with both read as mpmath numbers."""
     a, b = mpmath.mpf(a), mpmath.mpf(b)
@@ -67,6 +74,29 @@ def quad(f, *points, dps=30):
     """
     with mpmath.workdps(dps):
         return +mpmath.quad(f, list(points) or [-mpmath.inf, mpmath.inf])
+
+
+def log_normal_2d(u, v, mean, cov):
+    """log of the bivariate normal density at (u, v), written out from the
+    textbook formula (an independent reference, not klsym's)."""
+    (m1, m2), ((c11, c12), (_, c22)) = mean, cov
+    det = c11 * c22 - c12 * c12
+    du, dv = u - m1, v - m2
+    return (-(c22 * du * du - 2 * c12 * du * dv + c11 * dv * dv) / (2 * det)
+            - math.log(2 * math.pi * math.sqrt(det)))
+
+
+def kl_2d_quadrature(log_a, log_b, box):
+    """KL(a || b) = integral of a log(a / b) over ``box = (x0, x1, y0, y1)`` by
+    SciPy's adaptive ``dblquad`` in double precision; ``log_a(u, v)`` and
+    ``log_b(u, v)`` are log-densities."""
+    from scipy import integrate
+
+    def integrand(v, u):
+        la = log_a(u, v)
+        return math.exp(la) * (la - log_b(u, v))
+    value, _ = integrate.dblquad(integrand, *box, epsabs=1e-11, epsrel=1e-10)
+    return value
 
 
 class Document:
