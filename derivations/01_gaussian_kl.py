@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import mpmath
 import numpy as np
 import sympy
-from sympy import Matrix, MatrixSymbol, Rational, oo
+from sympy import MatrixSymbol, Rational, oo
 
 import klsym
 from _common import Document, fmt, kl_2d_quadrature, log_normal_2d, quad, tex

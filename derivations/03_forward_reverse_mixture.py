@@ -197,7 +197,7 @@ fits = reverse_fits(MIX, starts)
 doc.section("3. Reverse KL (I-projection): numerical, from several starts", level=2)
 doc.para("$\\mathrm{KL}(q\\,\\|\\,p) = -H(q) - \\mathbb{E}_q[\\log p]$. $H(q)$ is klsym's closed form,",
          "but $\\mathbb{E}_q[\\log p]$, the expectation of the log of a *sum* of Gaussians, has no closed",
-         f"form. With $x = \\mu + \\sigma z$ it is minimised over $(\\mu, \\log\\sigma)$ by BFGS on a",
+         "form. With $x = \\mu + \\sigma z$ it is minimised over $(\\mu, \\log\\sigma)$ by BFGS on a",
          f"{NODES}-node trapezoid rule in double precision, from {len(starts)} starting points",
          "$\\mu_0 \\in [-4, 4]$ and $\\sigma_0 \\in \\{1, 3\\}$; every optimum it reaches is then re-evaluated by mpmath quadrature at",
          f"{DPS} digits, value and gradient. The distinct optima:")
@@ -417,9 +417,11 @@ for d in separations:
         rows.append((fmt(d, 2), f"{fmt(fm, 4)}, {fmt(fs, 4)}",
                      "; ".join(f"{name}: {fmt(m, 4)}, {fmt(s_, 4)} (KL {fmt(v, 4)})"
                                for (m, s_, v), name in curves[-1][3])))
+d_sym = sympy.Symbol("d", nonnegative=True)
+along = {**values, mu1: -d_sym / 2, mu2: d_sym / 2}
 doc.para("With $w = 0.4$ on the left mode, unit component variances and the modes at $\\mp d/2$, the",
-         "forward fit is $\\mathcal N(0.2\\,d,\\; 1 + 0.24\\,d^2)$ for every $d$ (closed form above): it",
-         "stays between the modes and widens without bound. The reverse fit, from three starts per $d$",
+         f"forward fit is $\\mathcal N\\big({tex(forward_mu.subs(along))},\\; {tex(sympy.expand(forward_sigma.subs(along) ** 2))}\\big)$",
+         "for every $d$ (closed form above): it stays between the modes and widens without bound. The reverse fit, from three starts per $d$",
          "(on each mode and a broad one in the middle; minima listed global first):")
 doc.table(["separation $d$", "forward fit $\\mu^*, \\sigma^*$", "reverse-KL local minima $\\mu, \\sigma$ (KL)"], rows)
 doc.para("While the modes overlap there is one reverse-KL minimum, a single broad Gaussian. As they",

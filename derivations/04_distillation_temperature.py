@@ -158,7 +158,7 @@ with mpmath.workdps(DPS):
                                                 zip(mp_softmax(teacher, t), mp_softmax(student, t))))) for t in temps]
     grad_limit = float(mpmath.sqrt(mpmath.fsum((sympy.N(c.subs(point), DPS) / K) ** 2 for c in centred)))
 doc.para(f"For teacher logits $v = {tuple(teacher)}$ and student logits $z = {tuple(student)}$ the derived",
-         f"loss and gradient agree with an independent mpmath softmax and KL sum (finite differences by",
+         "loss and gradient agree with an independent mpmath softmax and KL sum (finite differences by",
          f"`mpmath.diff`) at $T = 1, 4, 20$ to {DPS - 6} digits; for $K = 5$ the general-$K$ gradient and",
          "the $T^2$ limit are checked the same way. The figure shows the softened distributions, and",
          f"the loss and gradient norm with and without the $T^2$ factor: $T^2\\,\\mathrm{{KL}} \\to {fmt(limit3, 6)}$.")

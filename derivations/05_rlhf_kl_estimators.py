@@ -191,12 +191,19 @@ doc.table(["pair", "estimator", "mean (derived)", "mean (simulated)", "s.d. (der
 
 doc.section("4. Sample KL is noisy and can be negative")
 m_small = Rational(1, 10)
-z_std = sympy.Symbol("z")
-prob_negative = sympy.simplify((1 - sympy.erf(m_small / 2 / sympy.sqrt(2))) / 2)
-batch_sd = sympy.sqrt(variance["k1"].subs({m: m_small, s: 1}) / BATCH)
-prob_batch_negative = sympy.simplify((1 + sympy.erf(-kl_pq.subs({m: m_small, s: 1}) / batch_sd / sympy.sqrt(2))) / 2)
+doc.check(sympy.diff(log_r.subs(s, 1), x, 2) == 0, "with s = 1, log r is linear in x, so k1 is Gaussian under p")
+
+
+def normal_cdf(value):
+    return (1 + sympy.erf(value / sympy.sqrt(2))) / 2
+
+
+# k1 ~ N(E[k1], Var[k1]) with the derived mean and variance; a batch mean has variance Var / BATCH
+k1_mean, k1_var = mean["k1"].subs({m: m_small, s: 1}), variance["k1"].subs({m: m_small, s: 1})
+prob_negative = sympy.simplify(normal_cdf(-k1_mean / sympy.sqrt(k1_var)))
+prob_batch_negative = sympy.simplify(normal_cdf(-k1_mean / sympy.sqrt(k1_var / BATCH)))
 doc.para("With $s = 1$, $\\log r = m x - m^2/2$ is linear in $x$, so $k_1 = -\\log r$ is itself Gaussian,",
-         f"$k_1 \\sim \\mathcal N(m^2/2, m^2)$. A single sample is negative when $x > m/2$: with $m = 0.1$ that is",
+         "$k_1 \\sim \\mathcal N(m^2/2, m^2)$. A single sample is negative when $x > m/2$: with $m = 0.1$ that is",
          f"$P(k_1 < 0) = 1 - \\Phi(m/2) \\approx {fmt(prob_negative, 4)}$ — nearly half the samples. A batch of",
          f"{BATCH} samples averages to $\\mathcal N(m^2/2, m^2/{BATCH})$, negative with probability",
          f"$\\Phi(-{BATCH ** 0.5:g}\\,m/2) \\approx {fmt(prob_batch_negative, 4)}$: the batch estimate of a",

@@ -175,13 +175,14 @@ left.set(xticks=x_pos, xticklabels=SYMBOLS, ylabel="codeword length (bits)", yli
 left.legend(fontsize=8, loc="upper left", ncol=2)
 n = np.arange(1, LENGTH + 1)
 shown = np.unique(np.geomspace(1, LENGTH, 400).astype(int)) - 1
-for name, color, level, label in (("p", "C0", float(h_bits), "$H(p)$ = 1.75"), ("q", "C1", float(ce_bits), "$H(p, q)$ = 2")):
+for name, color, level, label in (("p", "C0", float(h_bits), f"$H(p)$ = {h_bits}"),
+                                  ("q", "C1", float(ce_bits), f"$H(p, q)$ = {ce_bits}")):
     running = np.cumsum(lengths[name]) / n
     right.plot(n[shown], running[shown], color=color, label=f"running bits/symbol, code for ${name}$")
     right.axhline(level, color=color, ls=":", label=label)
 right.annotate("", xy=(LENGTH * 0.7, float(ce_bits)), xytext=(LENGTH * 0.7, float(h_bits)),
                arrowprops={"arrowstyle": "<->", "color": "black"})
-right.text(LENGTH * 0.75, 1.86, "KL = 1/4 bit", fontsize=9, ha="right")
+right.text(LENGTH * 0.75, float(h_bits + ce_bits) / 2, f"KL = {kl_bits} bit", fontsize=9, ha="right")
 right.set(xscale="log", xlabel="message length (symbols)", ylabel="bits per symbol", ylim=(1.2, 2.5),
           title="Coding data from $p$")
 right.legend(fontsize=8, loc="upper right")

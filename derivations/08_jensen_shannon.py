@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 import mpmath
 import numpy as np
 import sympy
-from sympy import Rational, log, oo
+from sympy import Rational, oo
 
 import klsym
 from klsym.support import support_rule
@@ -130,8 +130,8 @@ doc.para(f"JS is finite for every pair: $\\mathrm{{JS}}(\\mathcal N(0,1), \\math
 doc.section("3. JS between two Gaussians has no closed form")
 doc.para("$\\mathrm{KL}(p\\,\\|\\,m) = \\mathbb{E}_p[\\log p] - \\mathbb{E}_p[\\log\\tfrac12(p + q)]$: the second term is the",
          "expectation of the log of a *sum* of two Gaussian densities, which has no elementary antiderivative",
-         "(the same obstacle as the mixture in derivation 03). klsym would leave it as an unevaluated",
-         "integral, so JS is computed with mpmath quadrature. A second route checks each value:",
+         "(the same obstacle as the mixture in derivation 03), and the midpoint $m$ is not in any family",
+         "klsym can derive with, so JS is computed with mpmath quadrature. A second route checks each value:",
          "$\\mathrm{JS}(p, q) = H(m) - \\tfrac12(H(p) + H(q))$, with $H(p)$, $H(q)$ klsym's closed-form",
          "Gaussian entropies and only $H(m)$ by quadrature.")
 entropy_normal = klsym.entropy("normal")
@@ -159,7 +159,7 @@ with mpmath.workdps(DPS):
         kl_r = klsym.kl(klsym.Normal(mu=m2, sigma=s2), N01)
         doc.check_close(direct, via_entropy, tol, f"JS(N(0,1), N({m2}, {s2}^2)): definition vs H(m) - (H(p)+H(q))/2")
         doc.check(0 < direct < mpmath.log(2), f"0 < JS(N(0,1), N({m2}, {s2}^2)) < log 2")
-        rows.append((f"$\\mathcal N({m2}, {tex(s2)}^2)$", fmt(kl_f, 8), fmt(kl_r, 8), fmt(direct, 10)))
+        rows.append((f"$\\mathcal N({m2}, ({tex(s2)})^2)$", fmt(kl_f, 8), fmt(kl_r, 8), fmt(direct, 10)))
     doc.table(["$q$ (with $p = \\mathcal N(0,1)$)", "KL$(p\\,\\|\\,q)$ (klsym)", "KL$(q\\,\\|\\,p)$ (klsym)", "JS$(p, q)$ (mpmath)"], rows)
 
     small = mpmath.mpf("0.001")

@@ -26,7 +26,7 @@ import sympy
 from sympy import Rational
 
 import klsym
-from _common import SEED, Document, fmt, tex
+from _common import SEED, Document, fmt
 
 doc = Document(__file__, "The t-SNE gradient from KL(P ‖ Q)")
 
@@ -116,7 +116,7 @@ for trial in range(trials):
     exact = all(sympy.diff(cost4, y4[i][a]).xreplace(point) - claimed_gradient(i, y4, p4, q4, k4, a).xreplace(point) == 0
                 for i in range(4) for a in range(2))
     doc.check(exact, f"n = 4, 2-D, random rational point {trial + 1}: all 8 partial derivatives equal the formula exactly")
-doc.para(f"For $n = 4$ in two dimensions ($K = 12$ pairs, 8 coordinates) full simplification is slow, so both",
+doc.para("For $n = 4$ in two dimensions ($K = 12$ pairs, 8 coordinates) full simplification is slow, so both",
          f"sides are evaluated exactly, in rational arithmetic, at {trials} random rational points (positions",
          "$k/7$, similarities $k/100$ with the last one fixed by $\\sum p = 1$): all partial derivatives agree.")
 
@@ -201,6 +201,6 @@ right.axvline(100, color="gray", ls=":", label="end of early exaggeration")
 right.set(xlabel="iteration", ylabel="KL$(P\\,\\|\\,Q)$ (nats)", yscale="log", title="The cost during optimisation")
 right.legend(fontsize=8)
 doc.figure(fig, "embedding", "Left: the 2-D embedding of three 10-D Gaussian clusters. Right: KL(P || Q) along the "
-                             "optimisation; the first 100 steps optimise the exaggerated 4P, and the bump at step 100 is "
-                             "the switch to P with higher momentum.")
+                             "optimisation (the first 100 steps optimise the exaggerated 4P with lower momentum; the "
+                             "curve shows the cost for P throughout).")
 doc.finish()
