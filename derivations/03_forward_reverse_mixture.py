@@ -246,20 +246,25 @@ W2 = np.array([0.5, 0.5])
 MEANS2 = np.array([[-3.0, 1.5], [3.0, -1.5]])
 COVS2 = np.array([[[1.0, 0.6], [0.6, 0.8]], [[0.8, -0.5], [-0.5, 1.0]]])
 mvn2 = klsym.family("mvnormal").of(2)
-sig11, sig12, sig22 = sympy.symbols("Sigma11 Sigma12 Sigma22")
 entropy_mvn2 = sympy.lambdify([sym for sym in mvn2.params if sym.name.startswith("Sigma")],
                               klsym.entropy(mvn2), "math")
+
+
+def exact(array):
+    """A numpy array as a SymPy matrix of exact decimals (0.6 is 3/5)."""
+    return sympy.Matrix(array.tolist()).applyfunc(sympy.nsimplify)
+
+
 # the mixture's first two moments are the weighted component moments (linearity)
-mean_star = sympy.Matrix(sum((sympy.Rational(w_) * sympy.Matrix(m) for w_, m in zip((1, 1), MEANS2.tolist())),
-                             sympy.zeros(2, 1))) / 2
-second = sum((sympy.Matrix(c) + sympy.Matrix(m) * sympy.Matrix(m).T for c, m in zip(COVS2.tolist(), MEANS2.tolist())),
-             sympy.zeros(2, 2)) / 2
+weights2 = [sympy.nsimplify(v) for v in W2]
+mean_star = sum((w_ * exact(m_) for w_, m_ in zip(weights2, MEANS2)), sympy.zeros(2, 1))
+second = sum((w_ * (exact(c_) + exact(m_) * exact(m_).T) for w_, c_, m_ in zip(weights2, COVS2, MEANS2)), sympy.zeros(2, 2))
 cov_star = second - mean_star * mean_star.T
 doc.para("Components $\\mathcal N((-3, 1.5), \\Sigma_1)$ and $\\mathcal N((3, -1.5), \\Sigma_2)$,",
          "$\\Sigma_1 = \\begin{pmatrix}1 & 0.6\\\\ 0.6 & 0.8\\end{pmatrix}$, $\\Sigma_2 = \\begin{pmatrix}0.8 & -0.5\\\\ -0.5 & 1\\end{pmatrix}$, with equal",
          "weights and differently tilted covariances. The forward fit matches the mean and covariance of",
          "the mixture (the weighted component moments):")
-doc.math(rf"\mu^* = {tex(sympy.nsimplify(mean_star.T))}^T,\qquad \Sigma^* = \sum_i w_i(\Sigma_i + \mu_i\mu_i^T) - \mu^*\mu^{{*T}} = {tex(cov_star.applyfunc(lambda v: sympy.nsimplify(v, tolerance=1e-12)))}.")
+doc.math(rf"\mu^* = {tex(mean_star.T)}^T,\qquad \Sigma^* = \sum_i w_i(\Sigma_i + \mu_i\mu_i^T) - \mu^*\mu^{{*T}} = {tex(cov_star)}.")
 nodes, weights1 = standard_normal_rule(NODES_2D, 9.0)
 ZZ = np.stack(np.meshgrid(nodes, nodes, indexing="ij"), -1).reshape(-1, 2)
 WW = np.outer(weights1, weights1).reshape(-1)

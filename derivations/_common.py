@@ -150,9 +150,6 @@ class Document:
             self.lines.append("| " + " | ".join(str(c) for c in row) + " |")
         self.lines.append("")
 
-    def code(self, text, language=""):
-        self.lines += [f"```{language}", text.rstrip(), "```", ""]
-
     def proof(self, proof, message):
         """Include a klsym proof certificate and check that it is PROVED."""
         self.lines += ["<blockquote>", "", proof.to_markdown(), "", "</blockquote>", ""]
@@ -182,11 +179,6 @@ class Document:
         return self.check(gap <= tolerance,
                           f"{message}: {fmt(value, 12)} vs {fmt(reference, 12)} "
                           f"(relative gap {fmt(gap, 2)} <= {fmt(tolerance, 2)})")
-
-    def check_zero(self, expr, message):
-        """Check symbolically that ``expr`` simplifies to 0 (klsym.prove.equal)."""
-        proof = klsym.prove.equal(expr, 0)
-        return self.check(proof.holds is True, f"{message} (simplifies to 0)")
 
     # -- output --------------------------------------------------------------
     def finish(self):
