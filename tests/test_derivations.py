@@ -50,7 +50,8 @@ def _run(script, out, *options):
 def launched(request, tmp_path_factory):
     """Start every selected script (two at a time); stem -> (future, output dir)."""
     selected = [item.callspec.params["script"] for item in request.session.items
-                if item.module is request.module and hasattr(item, "callspec") and "script" in item.callspec.params]
+                if getattr(item, "module", None) is request.module  # doctest items have no module
+                and "script" in getattr(getattr(item, "callspec", None), "params", {})]
     pool = ThreadPoolExecutor(max_workers=2)
     runs = {}
     for script in selected:
