@@ -166,7 +166,22 @@ def _in_base(expr, base):
 def _evaluate(expr, values):
     if not values:
         return expr
-    out = expr.subs(values, simultaneous=True)
+    if isinstance(expr, sympy.Piecewise):
+        # only the branch that holds: another (a defining Sum with p**r for
+        # rational r of large terms) can be costly or overflow to build
+        for value, condition in expr.args:
+            decided = condition.subs(values, simultaneous=True) if condition is not sympy.true \
+                else sympy.true
+            if decided is sympy.true:
+                return _evaluate(value, values)
+            if decided is not sympy.false:
+                break
+    try:
+        out = expr.subs(values, simultaneous=True)
+    except OverflowError:
+        # SymPy factors a huge rational power to simplify it; keep it unevaluated
+        with sympy.evaluate(False):
+            out = expr.subs(values, simultaneous=True)
     out = out.doit(deep=False) if isinstance(out, sympy.Piecewise) else out
     if out.has(sympy.nan, sympy.zoo):
         # A closed boundary of the parameter domain (geometric p = 1) can
