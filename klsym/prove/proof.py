@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from ..budget import time_budget
+from ..errors import DerivationError
 from ..printing import latex
 
 
@@ -123,6 +125,15 @@ def is_zero(expr):
     for attempt in (lambda e: sympy.expand(sympy.expand_log(e, force=True)),
                     lambda e: sympy.simplify(e),
                     lambda e: sympy.simplify(sympy.expand(sympy.expand_log(e, force=True)))):
-        if attempt(expr) == 0:
-            return True
+        try:
+            # simplify can run for minutes on a difference that is not 0
+            with time_budget(SIMPLIFY_SECONDS, route="simplification"):
+                if attempt(expr) == 0:
+                    return True
+        except DerivationError:
+            continue
     return False
+
+
+#: seconds each simplification attempt of :func:`is_zero` may take
+SIMPLIFY_SECONDS = 30
