@@ -12,6 +12,7 @@ Examples::
     klsym prove nonnegative gamma gamma         # proof certificate
     klsym families
     klsym codegen normal normal -o kl_normal.py  # standalone NumPy module
+    klsym verify --all --points 5                # check everything numerically
 """
 
 import argparse
@@ -201,6 +202,8 @@ def build_parser():
     p.add_argument("--quantity", choices=("kl", "cross-entropy", "entropy"), default="kl")
     p.add_argument("--dim", type=int, metavar="D", help="dimension of a multivariate family")
     p.add_argument("-o", "--output", metavar="FILE", help="write the module here")
+    from .verify.command import add_parser as add_verify
+    add_verify(sub)
     return parser
 
 
@@ -218,6 +221,9 @@ def main(argv=None):
             out = _form(args)
         elif args.command == "codegen":
             out = _codegen(args)
+        elif args.command == "verify":
+            from .verify.command import main as verify_main
+            return verify_main(args)
         else:
             out = _show(_derive(args), args)
     except (KlsymError, ValueError, TypeError) as exc:

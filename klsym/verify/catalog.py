@@ -44,11 +44,15 @@ class Pair:
     @property
     def label(self):
         size = f"[{self.dim}]" if self.dim is not None else ""
-        return f"{self.p}{size} || {self.q}{size}"
+        return f"{_name(self.p)}{size} || {_name(self.q)}{size}"
 
     @property
     def same_family(self):
-        return self.p == self.q
+        return _name(self.p) == _name(self.q)
+
+
+def _name(family):
+    return family if isinstance(family, str) else family.name
 
 
 def default_dimensions(family):

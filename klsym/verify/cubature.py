@@ -6,7 +6,7 @@ The simplex is mapped to R^(K-1) by stick-breaking in logit coordinates
 (every coordinate and its complement formed without cancellation); the
 mode of the mapped density is found by Newton's method and the coordinates
 are whitened with the Cholesky factor of the inverse Hessian there; then
-``v = 3 sinh(w / 3)`` makes slow tails decay fast, and the trapezoid rule in
+``v = a sinh(w / a)`` makes slow tails decay fast, and the trapezoid rule in
 ``w`` is refined (step halved) until two successive results agree.  The box
 is cut where the integrand is below the working precision, and the mass on
 its faces is checked.  The cost grows as (nodes per axis)^dimension: this is
@@ -30,8 +30,9 @@ _STEPS = (0.5, 0.25, 0.125, 0.0625, 0.03125)
 TARGET_DIGITS = 42
 _FINEST = 32
 #: v = a sinh(w / a): the identity near the mode (the trapezoid rule is then
-#: very accurate on near-Gaussian densities), exponential stretch in the tails
-_STRETCH = 3
+#: very accurate on near-Gaussian densities), exponential stretch in the tails;
+#: a shorter box for the exponential tails of a simplex in logit coordinates
+_STRETCH = {"space": 3, "simplex": 1}
 _MAX_NODES = 400_000
 _PLANS = {}
 
@@ -151,8 +152,9 @@ class _Grid:
 
     def _y(self, w, exact):
         lib = mpmath if exact else math
-        v = [_STRETCH * lib.sinh(wi / _STRETCH) for wi in w]
-        jac = sum(lib.log(lib.cosh(wi / _STRETCH)) for wi in w)
+        a = _STRETCH[self.plan.kind]
+        v = [a * lib.sinh(wi / a) for wi in w]
+        jac = sum(lib.log(lib.cosh(wi / a)) for wi in w)
         if exact:
             y = [self.mode_mp[i] + mpmath.fsum(self.factor_mp[i][j] * v[j] for j in range(len(v)))
                  for i in range(len(v))]
