@@ -86,7 +86,7 @@ def verify(p_family, q_family=None, *, points=10, dps=50, seed=0, dim=None, at=N
         Python files declaring user families, run in every worker.
     seconds_per_point : float, optional
         Time allowed to one point's reference before it is reported not
-        checked (default 300).
+        checked (default 120).
 
     Returns
     -------

@@ -22,7 +22,7 @@ from .results import FAIL, NOT_CHECKED, PASS, PointResult
 #: agreement required between closed form and reference (significant digits)
 AGREE_DIGITS = 30
 #: seconds one point's reference may take before it is reported not checked
-POINT_SECONDS = 300
+POINT_SECONDS = 120
 
 
 @dataclass(frozen=True)

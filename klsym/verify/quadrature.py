@@ -261,8 +261,7 @@ class _Engine:
             w_lo, w_hi = self._ends(c, s, top)
         cut = top - (self.wp * math.log(10) + 30)
         # algebraic tails decay only exponentially in w: pieces of doubling length
-        breaks = {0.0, w_lo, w_hi} | {sign * 2.0 ** k for k in range(3, 10) for sign in (-1, 1)
-                                      if w_lo < sign * 2.0 ** k < w_hi}
+        breaks = {0.0, w_lo, w_hi} | set(_doubling(w_lo, w_hi))
         for f in self.plan.kinks:
             x = f(*self.PQ)
             if isinstance(x, mpmath.mpc) or not self.lo < x < self.hi:
@@ -271,9 +270,15 @@ class _Engine:
             if w_lo < w < w_hi:
                 breaks.add(w)
         c, s = mpmath.mpf(c), mpmath.mpf(s)
+        names = ("mass", "neg_entropy", "neg_cross", "kl")
+        if len(breaks - {0.0, w_lo, w_hi} - set(_doubling(w_lo, w_hi))) == 0 and w_hi - w_lo <= 48:
+            # smooth and decaying double-exponentially: the trapezoid rule
+            # converges exponentially and needs far fewer nodes
+            found = self._trapezoid(c, s, cut, w_lo, w_hi)
+            if found is not None:
+                return [(name, value, error) for name, (value, error) in zip(names, found)]
         points = [mpmath.mpf(b) for b in sorted(breaks)]
         degree = mpmath.calculus.quadrature.TanhSinh(mpmath.mp).guess_degree(mpmath.mp.prec) + 2
-        names = ("mass", "neg_entropy", "neg_cross", "kl")
         out = []
         for i, name in enumerate(names):
             if self.p_only and i >= 2:
@@ -283,6 +288,38 @@ class _Engine:
                                        error=True, maxdegree=degree)
             out.append((name, value, error))
         return out
+
+
+    def _trapezoid(self, c, s, cut, w_lo, w_hi, finest=8):
+        """Trapezoid sums with the step halved until two agree; the error of
+        the finer is estimated as diff^2 / size (digits double per halving
+        for an analytic integrand). None if it does not converge."""
+        previous = None
+        for level in range(2, finest + 1):
+            h = mpmath.mpf(2) ** -level
+            first, last = int(math.ceil(w_lo * 2 ** level)), int(math.floor(w_hi * 2 ** level))
+            sums = [mpmath.mpf(0)] * 4
+            for j in range(first, last + 1):
+                for i, v in enumerate(self._node(j * h, c, s, cut)):
+                    sums[i] += v
+            current = [v * h for v in sums]
+            if previous is not None:
+                scale = max(abs(current[0]), abs(current[1]), abs(current[2]), 1)
+                floor = scale * mpmath.mpf(10) ** -(self.wp - 20)
+                sizes = [max(abs(v), floor) for v in current]
+                errors = [abs(a - b) ** 2 / size for a, b, size in zip(current, previous, sizes)]
+                if all(e <= mpmath.mpf(10) ** -(self.wp - 10) * size for e, size in zip(errors, sizes)):
+                    if self.p_only:
+                        errors[2:] = [mpmath.mpf(0)] * 2
+                        current[2:] = [mpmath.inf, mpmath.inf]
+                    return list(zip(current, errors))
+            previous = current
+        return None
+
+
+def _doubling(w_lo, w_hi):
+    """Break points of doubling length for long ranges (algebraic tails)."""
+    return [sign * 2.0 ** k for k in range(3, 10) for sign in (-1, 1) if w_lo < sign * 2.0 ** k < w_hi]
 
 
 def _golden(f, a, b, iterations=90):

@@ -127,6 +127,7 @@ class _Sums:
         self.q_zero = None
         self.count = 0
         self.eps = mpmath.mpf(10) ** (-(wp + 5))
+        self.drop = (wp + 5) * math.log(10)
         self.q_ends = support_points(support_q, plan.variables)
 
     def _q_contains(self, point):
@@ -172,6 +173,13 @@ class _Sums:
 
     def outward(self, lo, hi):
         start = self._mode(lo, hi)
+        reach = MAX_TERMS // 2
+        for k in (start - reach, start + reach):
+            # the mass must have fallen below the precision within the budget
+            if lo <= k and (hi is S.Infinity or k <= hi) and \
+                    self._log_mass(k) > self._log_mass(start) - self.drop:
+                raise NotConverged(f"the sum needs more than {MAX_TERMS} terms (mass spread over "
+                                   f"many integers); not attempted")
         for step in (1, -1):
             k = start if step == 1 else start - 1
             previous = None
@@ -184,27 +192,29 @@ class _Sums:
                 previous = size if size > 0 else previous
                 k += step
 
+    def _log_mass(self, k):
+        with mpmath.workdps(20):
+            try:
+                rest = self.plan.rest_p(mpmath.mpf(k), *self.P)
+                return float(mpmath.log(rest)) if rest > 0 else -math.inf
+            except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+                return -math.inf
+
     def _mode(self, lo, hi):
         """An integer near the largest mass (a coarse scan, then ternary search)."""
-        with mpmath.workdps(20):
-            def log_mass(k):
-                try:
-                    rest = self.plan.rest_p(mpmath.mpf(k), *self.P)
-                    return float(mpmath.log(rest)) if rest > 0 else -math.inf
-                except (ValueError, ZeroDivisionError, OverflowError, TypeError):
-                    return -math.inf
-            top = hi if hi is not S.Infinity else lo + 2 ** 62
-            grid = sorted({lo, top} | {lo + 2 ** j - 1 for j in range(63) if lo + 2 ** j - 1 <= top})
-            values = [log_mass(k) for k in grid]
-            best = max(range(len(grid)), key=lambda i: values[i])
-            a, b = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-            while b - a > 2:
-                m1, m2 = a + (b - a) // 3, b - (b - a) // 3
-                if log_mass(m1) < log_mass(m2):
-                    a = m1
-                else:
-                    b = m2
-            return max(range(a, b + 1), key=log_mass)
+        log_mass = self._log_mass
+        top = hi if hi is not S.Infinity else lo + 2 ** 62
+        grid = sorted({lo, top} | {lo + 2 ** j - 1 for j in range(63) if lo + 2 ** j - 1 <= top})
+        values = [log_mass(k) for k in grid]
+        best = max(range(len(grid)), key=lambda i: values[i])
+        a, b = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+        while b - a > 2:
+            m1, m2 = a + (b - a) // 3, b - (b - a) // 3
+            if log_mass(m1) < log_mass(m2):
+                a = m1
+            else:
+                b = m2
+        return max(range(a, b + 1), key=log_mass)
 
     def totals(self):
         mass, plogp, plogq, kl = self.sums
