@@ -35,7 +35,7 @@ from .errors import NotConverged
 from .points import Point, draw_point
 from .reference import reference
 from .results import PairResult, PointResult, Report
-from .run import run
+from .run import run as _run
 
 __all__ = ["CROSS_PAIRS", "DIMENSIONS", "NotConverged", "Pair", "PairResult", "Point",
            "PointResult", "Report", "check_point", "draw_point", "reference", "supported_pairs",
@@ -107,7 +107,7 @@ def verify(p_family, q_family=None, *, points=10, dps=50, seed=0, dim=None, at=N
         else:
             tasks += [Task(pair, i, seed, dps, **kwargs) for i in range(points)]
     settings = {"points": 1 if at is not None else points, "dps": dps, "seed": seed}
-    return run(tasks, pairs, settings, jobs=jobs, scheduler=scheduler, progress=progress)
+    return _run(tasks, pairs, settings, jobs=jobs, scheduler=scheduler, progress=progress)
 
 
 def verify_all(*, points=5, dps=50, seed=0, jobs=1, scheduler=None, progress=None,
@@ -117,7 +117,7 @@ def verify_all(*, points=5, dps=50, seed=0, jobs=1, scheduler=None, progress=Non
     tasks = [Task(pair, i, seed, dps, check_functions=check_functions)
              for pair in pairs for i in range(points)]
     settings = {"points": points, "dps": dps, "seed": seed, "all": True}
-    return run(tasks, pairs, settings, jobs=jobs, scheduler=scheduler, progress=progress)
+    return _run(tasks, pairs, settings, jobs=jobs, scheduler=scheduler, progress=progress)
 
 
 def _as_dict(value):

@@ -133,9 +133,23 @@ def _checks(task, fp, fq, point, result):
         _check_reference(ref, dps, result)
         _check_support_rule(fp, fq, dp, dq, ref, result)
     closed = {}
+    # the closed forms get the values as Floats of dps + 60 digits (exact for
+    # the dyadic points drawn): SymPy would otherwise evaluate a special
+    # function at a huge exact argument symbolically (digamma(2**27) as a
+    # harmonic number, which does not finish)
+    digits = dps + 60
+    fp_values = {s: sympy.Float(p_values[s.name], digits) for s in fp.params}
+    fq_values = {s: sympy.Float(q_values[s.name], digits) for s in fq.params}
+    for s in fp.params:
+        if s.is_integer:
+            fp_values[s] = p_values[s.name]
+    for s in fq.params:
+        if s.is_integer:
+            fq_values[s] = q_values[s.name]
+    fdp, fdq = Distribution(fp, fp_values), Distribution(fq, fq_values)
     for quantity in compare.QUANTITIES:
         try:
-            expr = compare.symbolic_value(quantity, dp, dq, task.closed_form)
+            expr = compare.symbolic_value(quantity, fdp, fdq, task.closed_form)
             closed[quantity], kind = compare.closed_number(expr, dps)
         except compare.NoClosedForm as exc:
             result.skipped.append(f"{quantity}: {exc}")

@@ -190,20 +190,43 @@ class _Engine:
         return c, s, top_value
 
     def _log_integrand_w(self, w, c, s):
+        """log |p(x) (1 + |log p| + |log q|) dx/dw|: the ends of the range are
+        where this is negligible, so a log q that grows faster than p decays
+        (a divergent H(p, q)) keeps the range open and is reported."""
         y = c + s * math.sinh(w)
-        return self._log_py(y) + math.log(s * math.cosh(w))
+        log_p = self._log_py(y)
+        size = abs(log_p) if math.isfinite(log_p) else 0.0
+        if not self.p_only and math.isfinite(log_p):
+            size += abs(self._log_qy(y))
+        return log_p + math.log(s * math.cosh(w)) + math.log1p(size)
+
+    def _log_qy(self, y):
+        try:
+            with mpmath.workdps(20):
+                t, tc, _ = self._map(mpmath.mpf(y))
+                value = self.plan.screen_q(float(t), float(tc), *self.PQf)
+                if math.isnan(value):
+                    rest = self.plan.rest_q(t, tc, *self.PQ)
+                    value = float(mpmath.log(rest) + self.log_cq)
+                return value if not math.isnan(value) else 0.0
+        except OverflowError:
+            return -math.inf  # log q beyond floats: its growth decides
+        except (ValueError, ZeroDivisionError, TypeError):
+            return 0.0
 
     def _ends(self, c, s, top):
         drop = self.wp * math.log(10) + 30
+        centre = self._log_integrand_w(0.0, c, s)
         ends = []
         for sign in (-1, 1):
             w = 0.0
             while True:
                 w += max(0.5, w / 8)
-                if w > _W_MAX:
-                    raise NotConverged("the density of p does not decay in its tails as far as "
-                                       "the quadrature reaches (a heavy tail, or no density)")
-                if self._log_integrand_w(sign * w, c, s) < top - drop:
+                value = self._log_integrand_w(sign * w, c, s)
+                if w > _W_MAX or value > centre + 40:
+                    raise NotConverged("the integrand does not decay in the tails (E_p[log q] "
+                                       "diverges, or p has no finite entropy)")
+                if value < top - drop:
                     break
             ends.append(sign * w)
         return ends

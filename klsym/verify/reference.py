@@ -72,7 +72,8 @@ def reference(fp, p_values, fq, q_values, dps=50, seconds=None):
         needed = dps + 10 + lost
         if needed <= wp - 5 or attempt == 2:
             break
-        wp = needed + GUARD // 2
+        # a few distinct precisions only: mpmath keeps quadrature nodes per precision
+        wp = -(-(needed + GUARD // 2) // 10) * 10
     with mpmath.workdps(wp):
         digits = {name: _digits(value, error, scale, wp, lost if name == "kl" else 0)
                   for name, (value, error) in values.items()}
