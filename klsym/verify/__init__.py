@@ -30,7 +30,7 @@ Examples
 """
 
 from .catalog import CROSS_PAIRS, DIMENSIONS, Pair, default_dimensions, supported_pairs
-from .check import Task, check_point, resolve
+from .check import Task, check_point
 from .errors import NotConverged
 from .points import Point, draw_point
 from .reference import reference

@@ -103,10 +103,15 @@ def to_markdown(report):
 
 
 def to_json(report, indent=2):
-    return json.dumps(report.to_dict(), indent=indent, default=_jsonable)
+    """Strict JSON: an infinite or NaN number is written as a string ("inf")."""
+    return json.dumps(_finite(report.to_dict()), indent=indent, allow_nan=False, default=str)
 
 
-def _jsonable(value):
+def _finite(value):
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
