@@ -62,7 +62,7 @@ class _Plan:
         self.rest_q = mp_function((*xs, *self.Q), rest_q)
         self.log_const_p = mp_function(self.P, sympy.log(const_p))
         self.log_const_q = mp_function(self.Q, sympy.log(const_q))
-        self.screen_p = float_function((*xs, *self.P), screen_log(rest_p) + sympy.log(const_p))
+        self.screen_p = float_function((*xs, *self.P), screen_log(rest_p))
 
 
 def _plan(fp, fq):
@@ -94,6 +94,7 @@ class _Grid:
         self.Pf = [float(v) for v in P]
         self.log_cp = plan.log_const_p(*P)
         self.log_cq = plan.log_const_q(*Q)
+        self.log_cp_f = float(self.log_cp)
         self.q_zero = None
         self.cache = {}
 
@@ -118,7 +119,7 @@ class _Grid:
     def _log_py(self, y):
         try:
             x, log_j = self._coordinates(y, exact=False)
-            value = self.plan.screen_p(*x, *self.Pf) + log_j
+            value = self.plan.screen_p(*x, *self.Pf) + self.log_cp_f + log_j
         except (OverflowError, ValueError, ZeroDivisionError):
             return -math.inf
         return value if not math.isnan(value) else -math.inf
@@ -344,9 +345,11 @@ def _hermite(n, x):
 
 
 def _derivatives(f, y):
-    """Central-difference gradient and Hessian of ``f`` at ``y`` (floats)."""
+    """Central-difference gradient and Hessian of ``f`` at ``y`` (floats), with
+    steps a quarter of the distance in which ``f`` drops by 1/2 along each
+    axis (the curvature can be 1e-16 or 1e16)."""
     m = len(y)
-    h = 1e-4 * numpy.maximum(1.0, numpy.abs(y))
+    h = numpy.array([_half_drop(f, y, i) / 4 for i in range(m)])
     f0 = f(y)
     g, hess = numpy.zeros(m), numpy.zeros((m, m))
     for i in range(m):
@@ -361,3 +364,20 @@ def _derivatives(f, y):
             hess[i, j] = hess[j, i] = (f(y + e + d) - f(y + e - d) - f(y - e + d) + f(y - e - d)) \
                 / (4 * h[i] * h[j])
     return g, hess
+
+
+def _half_drop(f, y, axis):
+    """Smallest distance along ``axis`` (either way) where f falls by 1/2."""
+    top = f(y)
+    found = []
+    for sign in (-1, 1):
+        d = 1e-12 * max(1.0, abs(y[axis]))
+        step = numpy.zeros(len(y))
+        while d < 1e200:
+            step[axis] = sign * d
+            if f(y + step) < top - 0.5:
+                break
+            d *= 4
+        found.append(d)
+    d = min(found)
+    return d if d < 1e200 else 1e-4 * max(1.0, abs(y[axis]))

@@ -53,8 +53,10 @@ class _Plan:
         self.rest_p, self.rest_q = mp_function(args_p, rest_p), mp_function(args_q, rest_q)
         self.log_const_p = mp_function(self.P, sympy.log(const_p))
         self.log_const_q = mp_function(self.Q, sympy.log(const_q))
-        self.screen_p = float_function(args_p, screen_log(rest_p) + sympy.log(const_p))
-        self.screen_q = float_function(args_q, screen_log(rest_q) + sympy.log(const_q))
+        # floats for the x-dependent part only: a constant such as Gamma(k/2)
+        # overflows floats at extreme parameters (its log is added in mpmath)
+        self.screen_p = float_function(args_p, screen_log(rest_p))
+        self.screen_q = float_function(args_q, screen_log(rest_q))
         self.kinks = [mp_function((*self.P, *self.Q), k)
                       for k in kinks(pdf_p, x) + kinks(pdf_q, x)]
 
@@ -114,8 +116,10 @@ class _Engine:
         self.width = hi - lo if plan.kind == "finite" else None
         self.cache = {}
         self.q_zero = None
-        self.Pf = [float(v) for v in P]
-        self.PQf = [float(v) for v in self.PQ]
+        self.Pf = [_float(v) for v in P]
+        self.PQf = [_float(v) for v in self.PQ]
+        self.log_cp_f = _float(self.log_cp)
+        self.log_cq_f = 0.0 if p_only else _float(self.log_cq)
 
     # -- the map y -> x --------------------------------------------------------
     def _map(self, y):
@@ -150,7 +154,7 @@ class _Engine:
                         and (tcf != 0 or self.plan.kind in ("line", "lower")):
                     value = self.plan.screen_p(tf, tcf, *self.Pf)
                     if not math.isnan(value):
-                        return value + float(logj)
+                        return value + self.log_cp_f + float(logj)
                 rest = self.plan.rest_p(t, tc, *self.P)
                 if rest == 0:
                     return -math.inf
@@ -201,18 +205,24 @@ class _Engine:
         return log_p + math.log(s * math.cosh(w)) + math.log1p(size)
 
     def _log_qy(self, y):
-        try:
-            with mpmath.workdps(20):
-                t, tc, _ = self._map(mpmath.mpf(y))
-                value = self.plan.screen_q(float(t), float(tc), *self.PQf)
-                if math.isnan(value):
-                    rest = self.plan.rest_q(t, tc, *self.PQ)
-                    value = float(mpmath.log(rest) + self.log_cq)
-                return value if not math.isnan(value) else 0.0
-        except OverflowError:
-            return -math.inf  # log q beyond floats: its growth decides
-        except (ValueError, ZeroDivisionError, TypeError):
-            return 0.0
+        """log q at y, cheaply: floats, else mpmath at 20 digits while y is
+        moderate (further out, a double exponential such as a Gumbel's would
+        not finish in mpmath): there it counts as unbounded."""
+        with mpmath.workdps(20):
+            t, tc, _ = self._map(mpmath.mpf(y))
+            try:
+                value = self.plan.screen_q(float(t), float(tc), *self.PQf) + self.log_cq_f
+            except OverflowError:
+                value = math.nan
+            if math.isfinite(value):
+                return value
+            if abs(y) > (1e8 if self.plan.kind == "line" else 1e5):
+                return -math.inf
+            try:
+                rest = self.plan.rest_q(t, tc, *self.PQ)
+                return float(mpmath.log(rest) + self.log_cq) if rest > 0 else -math.inf
+            except (OverflowError, ValueError, ZeroDivisionError, TypeError):
+                return -math.inf
 
     def _ends(self, c, s, top):
         drop = self.wp * math.log(10) + 30
@@ -276,7 +286,7 @@ class _Engine:
                 or (tcf == 0 and self.plan.kind in ("upper", "finite")):
             return None
         value = self.plan.screen_p(tf, tcf, *self.Pf)
-        return None if math.isnan(value) else value
+        return None if math.isnan(value) else value + self.log_cp_f
 
     def integrate(self):
         with mpmath.workdps(20):
@@ -338,6 +348,13 @@ class _Engine:
                     return list(zip(current, errors))
             previous = current
         return None
+
+
+def _float(value):
+    try:
+        return float(value)
+    except (OverflowError, TypeError):
+        return math.nan
 
 
 def _doubling(w_lo, w_hi):
