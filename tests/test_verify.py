@@ -299,3 +299,9 @@ def test_task_is_a_pure_function_of_its_inputs():
     first, second = check_point(task), check_point(task)
     assert first.comparable() == second.comparable()
     assert set(first.p) == {"sigma"} and math.isfinite(float(sympy.Rational(first.p["sigma"])))
+
+
+def test_progress_bar_shows_pairs_points_and_time_left(capsys):
+    klsym.verify("exponential", points=2, progress=True)
+    err = capsys.readouterr().err
+    assert "2/2" in err and "pairs 1/1" in err and "point" in err

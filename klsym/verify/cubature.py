@@ -127,8 +127,11 @@ class _Grid:
     def _mode(self):
         m = self.plan.m
         y = numpy.zeros(m)
-        for _ in range(200):
-            g, hess = _derivatives(self._log_py, y)
+        steps = None
+        for iteration in range(60):
+            if iteration % 10 == 0:
+                steps = _steps(self._log_py, y)  # the curvature changes slowly
+            g, hess = _derivatives(self._log_py, y, steps)
             if not numpy.all(numpy.isfinite(hess)):
                 break
             try:
@@ -144,12 +147,14 @@ class _Grid:
             y = y + scale * step
             if numpy.linalg.norm(scale * step) <= 1e-13 * max(1.0, numpy.linalg.norm(y)):
                 break
-        g, hess = _derivatives(self._log_py, y)
+        g, hess = _derivatives(self._log_py, y, _steps(self._log_py, y))
         try:
             factor = numpy.linalg.cholesky(numpy.linalg.inv(-hess))
         except numpy.linalg.LinAlgError:
+            factor = None
+        if factor is None or not numpy.all(numpy.isfinite(factor)) or not numpy.all(numpy.isfinite(y)):
             raise NotConverged("no single mode of p was found (the Hessian of the log-density "
-                               "is not negative definite)") from None
+                               "is not negative definite)")
         return y, factor
 
     def _y(self, w, exact):
@@ -201,7 +206,8 @@ class _Grid:
         self.mode, self.factor = self._mode()
         self.mode_mp = [mpmath.mpf(v) for v in self.mode]
         self.factor_mp = [[mpmath.mpf(v) for v in row] for row in self.factor]
-        self.log_det = mpmath.log(abs(mpmath.det(mpmath.matrix(self.factor_mp))))
+        # the factor is triangular (Cholesky): its determinant is its diagonal's product
+        self.log_det = mpmath.fsum(mpmath.log(abs(self.factor_mp[i][i])) for i in range(self.plan.m))
         found = self._hermite()
         if found is not None:
             return found
@@ -344,12 +350,15 @@ def _hermite(n, x):
     return current, previous
 
 
-def _derivatives(f, y):
-    """Central-difference gradient and Hessian of ``f`` at ``y`` (floats), with
-    steps a quarter of the distance in which ``f`` drops by 1/2 along each
-    axis (the curvature can be 1e-16 or 1e16)."""
+def _steps(f, y):
+    """Finite-difference steps: a quarter of the distance in which ``f`` drops
+    by 1/2 along each axis (the curvature can be 1e-16 or 1e16)."""
+    return numpy.array([_half_drop(f, y, i) / 4 for i in range(len(y))])
+
+
+def _derivatives(f, y, h):
+    """Central-difference gradient and Hessian of ``f`` at ``y`` (floats)."""
     m = len(y)
-    h = numpy.array([_half_drop(f, y, i) / 4 for i in range(m)])
     f0 = f(y)
     g, hess = numpy.zeros(m), numpy.zeros((m, m))
     for i in range(m):

@@ -37,13 +37,9 @@ def float_function(args, expr):
 
     def call(*values):
         try:
-            out = function(*values)
-            out = float(out)
-        except OverflowError:
-            return -math.inf
-        except (ValueError, ZeroDivisionError, TypeError, ArithmeticError):
-            return math.nan
-        return out
+            return float(function(*values))
+        except (OverflowError, ValueError, ZeroDivisionError, TypeError, ArithmeticError):
+            return math.nan  # the caller decides: mpmath, or negligible
     return call
 
 

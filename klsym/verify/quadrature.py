@@ -26,6 +26,8 @@ from .errors import NotConverged
 
 #: largest |w| searched for the ends of the mass
 _W_MAX = 400
+#: largest |y| at which a tail is followed in mpmath, per kind of map
+_FOLLOW = {"line": 1e250, "lower": 1e6, "upper": 1e6, "finite": 1e6}
 _PLANS = {}
 
 
@@ -144,8 +146,12 @@ class _Engine:
             return mpmath.log(self.hi - x)
         return mpmath.log((x - self.lo) / (self.hi - x))
 
-    def _log_py(self, y):
-        """log of the mapped density at y, cheaply (floats, else 20 digits)."""
+    def _log_py(self, y, follow=False):
+        """log of the mapped density at y, cheaply: floats, else mpmath at 20
+        digits.  Where floats overflow, the density counts as negligible while
+        locating the mode; when following a tail (``follow``) it is computed
+        unless y is beyond :data:`_FOLLOW` (then None: the tail cannot be
+        followed), since exp(-exp(y)) at a huge y would not finish."""
         try:
             with mpmath.workdps(20):
                 t, tc, logj = self._map(mpmath.mpf(y))
@@ -155,6 +161,10 @@ class _Engine:
                     value = self.plan.screen_p(tf, tcf, *self.Pf)
                     if not math.isnan(value):
                         return value + self.log_cp_f + float(logj)
+                    if not follow:
+                        return -math.inf
+                if follow and abs(y) > _FOLLOW[self.plan.kind]:
+                    return None
                 rest = self.plan.rest_p(t, tc, *self.P)
                 if rest == 0:
                     return -math.inf
@@ -198,7 +208,9 @@ class _Engine:
         where this is negligible, so a log q that grows faster than p decays
         (a divergent H(p, q)) keeps the range open and is reported."""
         y = c + s * math.sinh(w)
-        log_p = self._log_py(y)
+        log_p = self._log_py(y, follow=True)
+        if log_p is None:
+            return None
         size = abs(log_p) if math.isfinite(log_p) else 0.0
         if not self.p_only and math.isfinite(log_p):
             size += abs(self._log_qy(y))
@@ -216,7 +228,7 @@ class _Engine:
                 value = math.nan
             if math.isfinite(value):
                 return value
-            if abs(y) > (1e8 if self.plan.kind == "line" else 1e5):
+            if abs(y) > _FOLLOW[self.plan.kind]:
                 return -math.inf
             try:
                 rest = self.plan.rest_q(t, tc, *self.PQ)
@@ -226,18 +238,20 @@ class _Engine:
 
     def _ends(self, c, s, top):
         drop = self.wp * math.log(10) + 30
-        centre = self._log_integrand_w(0.0, c, s)
         ends = []
         for sign in (-1, 1):
             w = 0.0
             while True:
                 w += max(0.5, w / 8)
                 value = self._log_integrand_w(sign * w, c, s)
-                if w > _W_MAX or value > centre + 40:
-                    raise NotConverged("the integrand does not decay in the tails (E_p[log q] "
-                                       "diverges, or p has no finite entropy)")
+                if value is None:
+                    raise NotConverged("the tail of the integrand reaches beyond what can be "
+                                       "evaluated (mass spread extremely far, or E_p[log q] diverges)")
                 if value < top - drop:
                     break
+                if w > _W_MAX:
+                    raise NotConverged("the integrand does not decay in the tails (E_p[log q] "
+                                       "diverges, or p has no finite entropy)")
             ends.append(sign * w)
         return ends
 
