@@ -9,11 +9,11 @@ PASS, FAIL, NOT_CHECKED = "pass", "fail", "not checked"
 class PointResult:
     """The checks at one parameter point.
 
-    ``status`` is ``"pass"`` (every check that applies ran and held),
+    ``status`` is ``"pass"`` (every check that applies ran and held, and
+    the closed forms of KL, H and H(p, q) were all compared),
     ``"fail"`` (some check failed: see ``failures``) or ``"not checked"``
-    (the reference or the closed form could not be evaluated: see
-    ``skipped``); a point is never counted as passed without its KL having
-    been compared with the reference.
+    (the reference or a closed form could not be evaluated: see
+    ``skipped``).
     """
 
     pair: str
