@@ -25,6 +25,7 @@ from .derive import cross_entropy, entropy, kl  # noqa: E402
 from .printing import latex  # noqa: E402
 from .codegen import cross_entropy_function, entropy_function, kl_function  # noqa: E402
 from . import prove  # noqa: E402
+from .verify import verify  # noqa: E402  (the function; submodules via ``from klsym.verify import ...``)
 
 
 def families():
@@ -35,4 +36,5 @@ def families():
 __all__ = ["DerivationError", "DimensionalFamily", "Distribution", "Family",
            "FamilyDefinitionError", "KlsymError", "ParameterError", "UnknownFamilyError",
            "cross_entropy", "cross_entropy_function", "define_dimensional_family", "define_family", "entropy", "entropy_function",
-           "families", "family", "kl", "kl_function", "latex", "prove", "unregister", *_builtin_classes]
+           "families", "family", "kl", "kl_function", "latex", "prove", "unregister", "verify",
+           *_builtin_classes]

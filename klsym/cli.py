@@ -13,6 +13,7 @@ Examples::
     klsym families
     klsym codegen normal normal -o kl_normal.py  # standalone NumPy module
     klsym codegen normal normal --backend c99 -o kl_normal.c
+    klsym verify --all --points 5                # check everything numerically
 """
 
 import argparse
@@ -208,6 +209,8 @@ def build_parser():
     p.add_argument("--backend", choices=("numpy", "torch", "jax", "c99"), default="numpy",
                    help="target of the generated source (default: numpy)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the module here")
+    from .verify.command import add_parser as add_verify
+    add_verify(sub)
     return parser
 
 
@@ -225,6 +228,9 @@ def main(argv=None):
             out = _form(args)
         elif args.command == "codegen":
             out = _codegen(args)
+        elif args.command == "verify":
+            from .verify.command import main as verify_main
+            return verify_main(args)
         else:
             out = _show(_derive(args), args)
     except (KlsymError, ValueError, TypeError) as exc:

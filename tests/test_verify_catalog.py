@@ -1,0 +1,79 @@
+"""The whole catalog through ``klsym verify --all --points 5`` (the issue's
+acceptance run), on two worker processes.
+
+Every check of every point must pass, except the defects of the generated
+functions that this harness found and that are listed in KNOWN_DEFECTS with
+the reason; the list is exact both ways (a new failure fails the test, and
+so does a listed defect that no longer fails: then remove it), so it cannot
+hide anything.  Points the reference cannot resolve are "not checked" with a
+reason; they must stay few.
+"""
+
+import json
+
+from klsym.cli import main
+from klsym.verify import supported_pairs
+
+#: (pair, check) -> what fails (seed 0, 5 points); found by this harness, in code
+#: owned elsewhere (code generation, klsym.numeric), and reported
+KNOWN_DEFECTS = {
+    ("bernoulli || bernoulli", "generated kl"):
+        "p, q within 1e-6 of 1: relative error 6e-10",
+    ("geometric || geometric", "generated kl"):
+        "p, q within 1e-6 of 1: NaN",
+    ("categorical[2] || categorical[2]", "generated kl"):
+        "a probability near 1e-6: relative error 5e-9",
+    ("categorical[3] || categorical[3]", "generated kl"):
+        "ordinary probabilities: relative error 2.4e-13 (target 1e-13)",
+    ("multinomial[2] || multinomial[2]", "generated kl"):
+        "no near-equal series: relative error 1e13 at a relative change of 1e-15 in p, "
+        "4e-9 near the boundary, 1.1e-13 at an ordinary point",
+    ("uniform || uniform", "generated kl"):
+        "log((b_q - a_q)/(b_p - a_p)) not written as log1p of the relative change: "
+        "relative error 2e-4 when the widths differ by 3e-13",
+    ("vonmises || vonmises", "generated kl"):
+        "kappa near 1e-6: relative error up to 7e-3",
+    ("dirichlet[2] || dirichlet[2]", "generated kl"):
+        "alpha near 5e5: relative error 3e-13",
+    ("dirichlet[2] || dirichlet[2]", "generated entropy"):
+        "alpha near 5e5: error 2.7e-10 (cancelling log-gamma terms)",
+    ("dirichlet[2] || dirichlet[2]", "generated cross_entropy"):
+        "alpha near 5e5: error 8.6e-13",
+    ("beta || uniform", "generated kl"):
+        "alpha near 3e7: relative error 3.6e-9 (target 1e-11)",
+    ("beta || uniform", "generated entropy"):
+        "alpha near 3e7: error 1.4e-8",
+    ("chisquared || gamma", "generated kl"):
+        "k near 9e5: relative error 4.8e-11 (target 1e-11)",
+    ("chisquared || gamma", "generated entropy"):
+        "k near 9e5: error 6.3e-11",
+    ("negativebinomial || negativebinomial", "closed forms"):
+        "r, p near 1e-6: the entropy's sum, evaluated by klsym.numeric (nsum), is off by 6e-7, "
+        "so H(p, q) != H(p) + KL",
+}
+
+
+def test_whole_catalog_at_five_points(tmp_path, capsys):
+    out = tmp_path / "report.json"
+    status = main(["verify", "--all", "--points", "5", "--jobs", "2", "--json", str(out),
+                   "--no-progress"])
+    report = json.loads(out.read_text())
+    text = capsys.readouterr().out
+    assert len(report["pairs"]) == len(supported_pairs())
+    assert all(len(pair["points"]) == 5 for pair in report["pairs"])
+    found = set()
+    for pair in report["pairs"]:
+        for point in pair["points"]:
+            for message in point["failures"]:
+                check = message.split(":")[0]
+                found.add((pair["pair"], check))
+                assert (pair["pair"], check) in KNOWN_DEFECTS, \
+                    f"{pair['pair']} point {point['index']}: {message}\n  {point['command']}"
+    assert found == set(KNOWN_DEFECTS), f"fixed since? {set(KNOWN_DEFECTS) - found}"
+    assert status == (1 if KNOWN_DEFECTS else 0)
+    points = [pt for pair in report["pairs"] for pt in pair["points"]]
+    skipped = [pt for pt in points if pt["status"] == "not checked"]
+    assert all(pt["skipped"] for pt in skipped), "a point not checked must say why"
+    assert len(skipped) <= len(points) // 8, "\n".join(
+        f"{pt['pair']} #{pt['index']}: {pt['skipped']}" for pt in skipped)
+    assert "re-check: klsym verify" in text
