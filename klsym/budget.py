@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 
-from .errors import DerivationError
+from .errors import BudgetExceeded
 
 DEFAULT_SECONDS = float(os.environ.get("KLSYM_TIME_BUDGET", "120"))
 RETRY_SECONDS = 0.25
@@ -60,7 +60,7 @@ def time_budget(seconds=None, route="derivation"):
     except _Expired:
         if previous_remaining and previous_remaining <= seconds:
             raise  # the outer budget expired: let it report
-        raise DerivationError(
+        raise BudgetExceeded(
             f"the {route} route did not finish within its {seconds:g} s budget "
             f"(set KLSYM_TIME_BUDGET to allow more)", route=route) from None
     finally:

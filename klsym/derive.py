@@ -25,7 +25,7 @@ import warnings
 import sympy
 from sympy import Add, S
 
-from . import cache
+from . import cache, expectations
 from .budget import time_budget
 from .errors import DerivationError
 from .expectations import expectation, over_support
@@ -241,6 +241,7 @@ def _symbolic(quantity, fp, fq, route, budget):
     found = cache.load(key)
     if found is not None:
         return found
+    expired_before = expectations.expired
     with time_budget(budget, route=route):
         if route == "exponential-family":
             if not _has_route_one(fp, fq):
@@ -252,7 +253,8 @@ def _symbolic(quantity, fp, fq, route, budget):
         else:
             expr = _by_expectation(quantity, fp, fq)
         expr = textbook(expr)
-    cache.store(key, expr)
+    if expectations.expired == expired_before:  # a result cut short by the clock is not kept
+        cache.store(key, expr)
     return expr
 
 

@@ -40,3 +40,8 @@ class DerivationError(KlsymError, RuntimeError):
     def __init__(self, message, route=None):
         super().__init__(message)
         self.route = route
+
+
+class BudgetExceeded(DerivationError):
+    """A derivation ran out of its time budget (a slower or busier machine
+    might not): its partial result is never cached."""

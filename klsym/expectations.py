@@ -26,7 +26,7 @@ from sympy import Add, S
 
 from . import cache
 from .budget import time_budget
-from .errors import DerivationError
+from .errors import BudgetExceeded, DerivationError
 from .constraints import resolve_piecewise
 
 _memo = cache.remember_in_memory({})
@@ -65,9 +65,21 @@ def expectation(family, g, budget=None):
     if coefficient != 1:
         return coefficient * expectation(family, core, budget)
     key = (family.fingerprint, core)
-    if key not in _memo:
-        _memo[key], _ = _derive(family, core, budget)
-    return _memo[key]
+    if key in _memo:
+        return _memo[key]
+    value, how = _derive(family, core, budget)
+    if how == "out of time":
+        # honest but machine-dependent: neither remembered nor cached
+        global expired
+        expired += 1
+        return value
+    _memo[key] = value
+    return value
+
+
+#: how many expectations ran out of their budget in this process; a
+#: derivation that saw this grow is not cached
+expired = 0
 
 
 def _derive(family, g, budget):
@@ -90,6 +102,8 @@ def _derive(family, g, budget):
             value = _by_integration(family, g)
             if value is not None:
                 return value, "integral"
+    except BudgetExceeded:
+        return definition(family, g), "out of time"
     except (DerivationError, NotImplementedError, ValueError, TypeError, ZeroDivisionError):
         pass
     return definition(family, g), "unevaluated"

@@ -19,7 +19,7 @@ from ..budget import time_budget
 from ..derive import cross_entropy, entropy, kl
 from ..errors import DerivationError
 from .floating import for_floats, xlog1py, xlogy
-from .series import NearEqualSeries, near_equal_series, switch_point
+from .series import NearEqualSeries, difference_symbols, near_equal_series, switch_point
 
 QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
 
@@ -200,6 +200,10 @@ def _add_series(plan, family, closed):
     # equal there) stay equal; every other one may differ
     to_p, to_q = family.renaming("p"), family.renaming("q")
     pairs = [(to_p[s], to_q[s]) for s in family.params if closed.has(to_q[s])]
+    plan.differences = {d: (q, p) for (p, q), d in zip(pairs, difference_symbols(pairs).values())}
+    condition, expr = plan.branches[-1]
+    plan.branches[-1] = (condition, _near_one_logs(_in_differences(expr, plan.differences),
+                                                   plan.differences))
     series = None
     start = 12 if len(pairs) <= 2 else 8 if len(pairs) <= 4 else 6
     for order in [o for o in SERIES_ORDERS if o <= start]:
@@ -214,11 +218,6 @@ def _add_series(plan, family, closed):
     if series is None:
         return  # not smooth at p = q (uniform), or too large: closed form only
     series = _on_constraints(series, family, to_p, to_q)
-    plan.differences = {d: (q, p) for (p, q) in pairs for qq, d in series.differences.items()
-                        if qq == q}
     plan.series = NearEqualSeries(tuple(for_floats(t) for t in series.terms),
                                   series.differences, series.order, series.first_order)
     plan.switch = switch_point(series.order)
-    condition, expr = plan.branches[-1]
-    plan.branches[-1] = (condition, _near_one_logs(_in_differences(expr, plan.differences),
-                                                   plan.differences))

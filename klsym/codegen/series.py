@@ -67,8 +67,7 @@ def near_equal_series(expr, pairs, order=ORDER):
     (then ``expr`` is not a divergence in these parameters).
     """
     t = sympy.Symbol("t", positive=True)
-    differences = {q: sympy.Symbol(f"d_{q.name[:-2] if q.name.endswith('_q') else q.name}", real=True)
-                   for _, q in pairs}
+    differences = difference_symbols(pairs)
     moved = expr.subs({q: p + t * differences[q] for p, q in pairs}, simultaneous=True)
     coefficients = taylor(moved, t, order)
     if sympy.simplify(coefficients[0]) != 0:
@@ -103,6 +102,12 @@ def _compact(c, ds):
     return sympy.factor_terms(sympy.Add(*[
         sympy.factor(sympy.together(coefficient)) * sympy.Mul(*[d ** k for d, k in zip(ds, monomial)])
         for monomial, coefficient in poly.terms()]))
+
+
+def difference_symbols(pairs):
+    """``{q symbol: d symbol}``: ``d_alpha`` stands for ``alpha_q - alpha_p``."""
+    return {q: sympy.Symbol(f"d_{q.name[:-2] if q.name.endswith('_q') else q.name}", real=True)
+            for _, q in pairs}
 
 
 def taylor(expr, t, order):
