@@ -14,6 +14,7 @@ Examples::
     klsym codegen normal normal -o kl_normal.py  # standalone NumPy module
     klsym codegen normal normal --backend c99 -o kl_normal.c
     klsym verify --all --points 5                # check everything numerically
+    klsym catalog -o derivations/CATALOG.md --record derivations/verification.json
 """
 
 import argparse
@@ -155,6 +156,16 @@ def _codegen(args):
     return text
 
 
+def _catalog(args):
+    from .documents import catalog
+    text = catalog(args.record)
+    if args.output:
+        with open(args.output, "w") as handle:
+            handle.write(text)
+        return f"wrote {args.output}"
+    return text
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="klsym", description="KL divergence, entropy and cross-entropy derived by SymPy.",
@@ -211,6 +222,14 @@ def build_parser():
     p.add_argument("-o", "--output", metavar="FILE", help="write the module here")
     from .verify.command import add_parser as add_verify
     add_verify(sub)
+    p = sub.add_parser(
+        "catalog", help="write the catalog of every family and supported pair (Markdown)",
+        description="Derive, prove and print every family and every supported pair of "
+                    "different families: formulas in LaTeX, proof status, and the accuracy "
+                    "of the generated functions from a verification record (the JSON of "
+                    "klsym verify --all --json).")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the catalog here")
+    p.add_argument("--record", metavar="JSON", help="verification record to read accuracies from")
     return parser
 
 
@@ -228,6 +247,8 @@ def main(argv=None):
             out = _form(args)
         elif args.command == "codegen":
             out = _codegen(args)
+        elif args.command == "catalog":
+            out = _catalog(args)
         elif args.command == "verify":
             from .verify.command import main as verify_main
             return verify_main(args)

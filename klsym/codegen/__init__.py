@@ -143,8 +143,14 @@ def _function(quantity, p_family, q_family, backend):
     return _compiled(quantity, fp, fq, backend)
 
 
+@lru_cache(maxsize=None)
+def _plan(quantity, fp, fq):
+    """One plan per quantity and families, shared by every backend."""
+    return make_plan(quantity, fp, fq)
+
+
 def _print(quantity, fp, fq, backend):
-    plan = make_plan(quantity, fp, fq)
+    plan = _plan(quantity, fp, fq)
     accuracy = _accuracy(fp, fq)
     if backend == "numpy":
         return numpy_backend.module_source(plan, accuracy)

@@ -14,8 +14,9 @@ from .common import CANCELLED, EPS, FAR_APART, documentation, prepared
 from .printers import printer as make_printer
 from .pyprint import entries, series_call, series_functions, signature, symmetric, validation
 
-#: elements per block (8 arrays of 16384 doubles fit a 1 MiB cache)
-BLOCK = 16384
+#: elements per block: the temporaries of a block stay in the processor's
+#: cache (measured: 65536 is 1.3x faster than 16384 or than no blocks)
+BLOCK = 65536
 
 
 def module_source(plan, accuracy=None):
@@ -34,12 +35,16 @@ def module_source(plan, accuracy=None):
         body += validation(plan, printer, "        ", arrays=True)
     body.append(f"    scalars = numpy.broadcast_arrays({', '.join(scalars)},)")
     body.append("    out = numpy.empty(scalars[0].shape)")
+    body.append("    candidates = []  # where the closed form cancelled, from every block")
     body.append("    for offset, rows in _blocks(out.shape):")
     body.append("        _evaluate(out[rows], *[a[rows] for a in scalars], validate=validate, "
-                "offset=offset, eps=numpy.finfo(dtype[0]).eps)")
+                "offset=offset, eps=numpy.finfo(dtype[0]).eps, candidates=candidates)")
+    if plan.series is not None:
+        body.append("    if candidates:")
+        body.append("        _near_equal(out.reshape(-1), candidates)")
     body.append("    return _output(out, dtype)")
 
-    body += ["", "", f"def _evaluate(out, {', '.join(scalars)}, validate, offset, eps):",
+    body += ["", "", f"def _evaluate(out, {', '.join(scalars)}, validate, offset, eps, candidates):",
              '    """The result for one block, written into ``out``."""']
     if any(not symmetric(text) for _, _, text in plan.constraints):
         body.append("    if validate:")
@@ -49,30 +54,38 @@ def module_source(plan, accuracy=None):
     body.append("    with numpy.errstate(all='ignore'):")
     for d, (q, p) in plan.differences.items():
         body.append(f"        {d.name} = {q.name} - {p.name}")
+    series = plan.series is not None and bool(branches)
     if branches:
         *others, (_, closed) = branches
         terms = [t for t in closed.as_ordered_terms()]
         for i, term in enumerate(terms):
             body.append(f"        t{i} = {code(term)}")
         body.append(f"        out[...] = {' + '.join(f't{i}' for i in range(len(terms)))}")
-        if plan.series is not None:
+        if series:
             varying = [f"abs(t{i})" for i, t in enumerate(terms) if t.free_symbols]
             fixed = sum(abs(float(t)) for t in terms if not t.free_symbols)
             magnitude = " + ".join(varying + ([repr(fixed)] if fixed else []))
             # where the closed form lost digits to cancellation, the series decides
             body.append(f"        magnitude = {magnitude}")
             body.append("        suspect = out < CANCELLED * magnitude")
-            body.append("        if suspect.any():")
-            body.append(f"            _near_equal(out, suspect, magnitude, "
-                        f"({series_call(plan, series_terms)},))")
         for condition, expr in others:
-            body.append(f"        out[...] = numpy.where({code(condition)}, {code(expr)}, out)")
+            body.append(f"        region = {code(condition)}")
+            body.append(f"        out[...] = numpy.where(region, {code(expr)}, out)")
+            if series:
+                body.append("        suspect &= ~region")
     else:  # only +oo, or no closed form anywhere
         body.append("        out[...] = numpy.nan")
     if plan.infinite != S.false:
-        body.append(f"        numpy.copyto(out, numpy.inf, where={code(plan.infinite)})")
+        body.append(f"        region = {code(plan.infinite)}")
+        body.append("        numpy.copyto(out, numpy.inf, where=region)")
+        if series:
+            body.append("        suspect &= ~region")
     if plan.nonnegative:
         body.append("        numpy.maximum(out, 0.0, out=out)  # rounding never makes a divergence negative")
+    if series:
+        body.append("        if suspect.any():")
+        body.append(f"            _gather(candidates, suspect, offset, magnitude, "
+                    f"({series_call(plan, series_terms)},))")
     if plan.series is not None:
         body += series_functions(plan, printer, series_terms, ratios, "numpy.where")
     return _header(plan, accuracy) + "\n".join(body) + "\n"
@@ -85,6 +98,7 @@ import numpy
 import scipy.special
 
 SERIES_BELOW = {plan.switch!r}
+NONNEGATIVE = {plan.nonnegative!r}  # a divergence: rounding never makes it negative
 CANCELLED = {CANCELLED!r}  # |result| below this times the size of its terms: digits were lost
 FAR_APART = {FAR_APART!r}  # relative differences of positive parameters beyond which no series is tried
 EPS = {EPS!r}  # double precision: the closed form's rounding is about EPS times its terms
@@ -108,7 +122,8 @@ def _output(out, dtype):
 
 
 def _blocks(shape):
-    """``(offset, rows)``: blocks of about BLOCK elements along the first axis."""
+    """``(offset, rows)``: blocks of about BLOCK elements along the first axis,
+    from row ``offset``."""
     size = 1
     for n in shape:
         size *= n
@@ -136,22 +151,33 @@ def _close(a, b, terms, eps):
     return numpy.abs(numpy.asarray(a) - b) <= 64 * eps * terms
 
 
-def _near_equal(out, suspect, magnitude, args):
-    """Replace ``out`` by the series where the closed form cancelled and the
-    series is the more accurate: its last term is below the rounding error
-    of the closed form (EPS times the size of its terms)."""
-    flat = out.reshape(-1)  # a view: blocks are contiguous
-    where = numpy.flatnonzero(suspect)
-    sub = [numpy.broadcast_to(a, out.shape).reshape(-1)[where] for a in args]
-    near = numpy.broadcast_to(_near(*sub), where.shape)
-    if not near.all():
-        where, sub = where[near], [s[near] for s in sub]
-    use = _size(*sub) < SERIES_BELOW
-    if use.any():
-        where = where[use]
-        total, last = _series(*[s[use] for s in sub])
-        better = abs(last) < EPS * numpy.broadcast_to(magnitude, out.shape).reshape(-1)[where]
-        flat[where[better]] = total[better]
+def _gather(candidates, suspect, offset, magnitude, args):
+    """Keep the elements of a block whose closed form cancelled: their flat
+    indices, the size of their terms and the series' arguments."""
+    shape = suspect.shape
+    row = suspect.size // shape[0] if shape else 1
+    candidates.append((numpy.flatnonzero(suspect) + offset * row,
+                       numpy.broadcast_to(magnitude, shape)[suspect],
+                       [numpy.broadcast_to(a, shape)[suspect] for a in args]))
+
+
+def _near_equal(flat, candidates):
+    """Replace the result by the series where the closed form cancelled and
+    the series is the more accurate: close enough (``_near``, ``_size``) and
+    with a last term below the closed form's rounding (EPS times the size of
+    its terms).  All blocks' candidates at once: one call per step."""
+    where = numpy.concatenate([c[0] for c in candidates])
+    magnitude = numpy.concatenate([c[1] for c in candidates])
+    args = [numpy.concatenate(parts) for parts in zip(*[c[2] for c in candidates])]
+    for keep in (lambda: _near(*args), lambda: _size(*args) < SERIES_BELOW):
+        mask = numpy.broadcast_to(keep(), where.shape)
+        if not mask.all():
+            where, magnitude, args = where[mask], magnitude[mask], [a[mask] for a in args]
+        if not where.size:
+            return
+    total, last = _series(*args)
+    better = abs(last) < EPS * magnitude
+    flat[where[better]] = numpy.maximum(total[better], 0.0) if NONNEGATIVE else total[better]
 
 
 def _no_closed_form(mask, condition, offset):

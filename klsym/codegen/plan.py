@@ -150,7 +150,84 @@ def _in_differences(expr, differences):
     table = {}
     for d, (q, p) in differences.items():
         table[q - p], table[p - q] = d, -d
-    return expr.replace(lambda e: isinstance(e, sympy.Add) and e in table, lambda e: table[e])
+    expr = expr.replace(lambda e: isinstance(e, sympy.Add) and e in table, lambda e: table[e])
+    return expr.replace(lambda e: isinstance(e, sympy.Add), lambda e: _pair_twins(e, differences))
+
+
+def _rational_gap(expr, differences):
+    """The rational terms of ``expr`` (no functions), when their sum vanishes at
+    p = q, as one fraction whose numerator is written in the differences:
+    ``-1/2 + (sigma_p**2 + d_mu**2)/(2 sigma_q**2)`` ->
+    ``(d_mu**2 - d_sigma (2 sigma_p + d_sigma))/(2 sigma_q**2)``, small
+    where p is near q instead of a difference of two numbers near 1/2."""
+    terms = sympy.Add.make_args(expr)
+    rational = [t for t in terms if not t.has(sympy.Function) and
+                t.free_symbols & {q for q, _ in differences.values()}]
+    constants = [t for t in terms if t.is_number]
+    if not rational:
+        return expr
+    part = sympy.Add(*rational, *constants)
+    numerator, denominator = sympy.fraction(sympy.together(part))
+    moved = {q: p + d for d, (q, p) in differences.items()}
+    gap = sympy.expand(numerator.subs(moved, simultaneous=True))
+    if gap == 0 or not all(t.has(*differences) for t in sympy.Add.make_args(gap)):
+        return expr
+    rest = [t for t in terms if t not in rational and t not in constants]
+    return sympy.Add(*rest, sympy.factor_terms(gap) / denominator)
+
+
+def _log_pairs(expr, differences):
+    """``c F(a) - c F(b)`` with ``a - b`` vanishing at p = q, as one log of
+    ``1 + (a - b)/(...)`` with ``a - b`` in the differences (``F`` a log,
+    ``log1p``, ``xlogy`` or ``xlog1py`` with the same weight): the geometric
+    KL's ``log1p(-p_q) - log1p(-p_p)`` becomes ``log1p(-d_p/(1 - p_p))``."""
+    moved = {q: p + d for d, (q, p) in differences.items()}
+    logs = (sympy.log, log1p, xlogy, xlog1py)
+    terms = list(sympy.Add.make_args(expr))
+
+    def split(term):
+        for factor in sympy.Mul.make_args(term):
+            if isinstance(factor, logs):
+                return term / factor, factor
+        return None, None
+
+    for i, first in enumerate(terms):
+        c1, f1 = split(first)
+        if f1 is None:
+            continue
+        for j in range(i + 1, len(terms)):
+            c2, f2 = split(terms[j])
+            if f2 is None or type(f1) is not type(f2) or sympy.expand(c1 + c2) != 0 \
+                    or f1.args[:-1] != f2.args[:-1]:
+                continue
+            a, b = f1.args[-1], f2.args[-1]
+            gap = sympy.expand((a - b).subs(moved, simultaneous=True))
+            if gap == 0 or not all(t.has(*differences) for t in sympy.Add.make_args(gap)):
+                continue
+            base = b if isinstance(f1, (sympy.log, xlogy)) else 1 + b
+            small = sympy.factor_terms(gap) / base
+            joined = xlog1py(f1.args[0], small) if isinstance(f1, (xlogy, xlog1py)) else log1p(small)
+            terms[i], terms[j] = c1 * joined, sympy.S.Zero
+            break
+    return sympy.Add(*terms)
+
+
+def _pair_twins(add, differences):
+    """``... + c q + ... - c p`` -> ``... + c d``: twin terms of a sum that
+    differ only in the suffix are one exact difference (the Poisson KL's
+    ``lam_q - lam_p`` among its other terms)."""
+    terms = list(add.args)
+    for d, (q, p) in differences.items():
+        for term in list(terms):
+            coefficient, rest = term.as_independent(q, as_Add=False)
+            if term not in terms or rest != q:
+                continue  # only terms linear in q: c q and -c p make c d
+            twin = -coefficient * p
+            if twin in terms:
+                terms.remove(term)
+                terms.remove(twin)
+                terms.append(coefficient * d)
+    return sympy.Add(*terms) if len(terms) != len(add.args) else add
 
 
 def _near_one_logs(expr, differences):
@@ -202,8 +279,10 @@ def _add_series(plan, family, closed):
     pairs = [(to_p[s], to_q[s]) for s in family.params if closed.has(to_q[s])]
     plan.differences = {d: (q, p) for (p, q), d in zip(pairs, difference_symbols(pairs).values())}
     condition, expr = plan.branches[-1]
-    plan.branches[-1] = (condition, _near_one_logs(_in_differences(expr, plan.differences),
-                                                   plan.differences))
+    expr = _in_differences(expr, plan.differences)
+    expr = _near_one_logs(_log_pairs(expr, plan.differences), plan.differences)
+    expr = _rational_gap(expr, plan.differences)
+    plan.branches[-1] = (condition, expr)
     series = None
     start = 12 if len(pairs) <= 2 else 8 if len(pairs) <= 4 else 6
     for order in [o for o in SERIES_ORDERS if o <= start]:

@@ -59,7 +59,13 @@ def _pool(tasks, jobs):
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing
     paths = sorted({p for t in tasks for p in t.pair.family_files})
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    # fork shares the parent's families (those declared in this session too),
+    # but forking a process in which JAX runs its threads can deadlock: then
+    # workers start from a fresh server process (families from files only)
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    if method == "fork" and "jax" in sys.modules:
+        method = "forkserver"
+    context = multiprocessing.get_context(method)
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
                                    initializer=_worker_init, initargs=(paths,))
     futures = [executor.submit(check_point, t) for t in tasks]
