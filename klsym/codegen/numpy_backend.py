@@ -41,7 +41,8 @@ def module_source(plan, accuracy=None):
                 "offset=offset, eps=numpy.finfo(dtype[0]).eps, candidates=candidates)")
     if plan.series is not None:
         body.append("    if candidates:")
-        body.append("        _near_equal(out.reshape(-1), candidates)")
+        body.append("        with numpy.errstate(all='ignore'):")
+        body.append("            _near_equal(out.reshape(-1), candidates)")
     body.append("    return _output(out, dtype)")
 
     body += ["", "", f"def _evaluate(out, {', '.join(scalars)}, validate, offset, eps, candidates):",
