@@ -17,6 +17,7 @@ Examples
 ### exponential (`Exponential`)
 """
 
+import hashlib
 import json
 import re
 
@@ -35,16 +36,49 @@ def catalog(record=None):
     """The whole catalog as Markdown; ``record`` is a verification record
     (a dict as ``klsym verify --all --json`` writes, or a path to one)."""
     from .verify.catalog import supported_pairs
-    accuracy = _accuracy_table(_load(record))
+    record = _load(record)
+    accuracy = _accuracy_table(record)
     families = [f for f in all_families() if is_builtin(f.name)]
     cross = [pair for pair in supported_pairs() if not pair.same_family]
-    parts = [_header(record), "## Families", "", _summary(families), "",
+    parts = [f"<!-- {DIGEST_LABEL} {inputs_digest(record)} -->", "",
+             _header(record), "## Families", "", _summary(families), "",
              *[family_section(f.name, accuracy) for f in families],
              "## Pairs of different families", "",
              "KL(p || q) between families on the same space; +oo where p puts mass where q "
              "has none (the support rule).", "",
              *[pair_section(pair.p, pair.q, accuracy) for pair in cross]]
     return "\n".join(parts).rstrip() + "\n"
+
+
+DIGEST_LABEL = "generated from inputs"
+
+
+def inputs_digest(record):
+    """A hash of what the catalog is made from: the family declarations, the
+    source of the derivation and proof code, and the verification record
+    (without its timings).  A committed catalog whose digest differs is stale."""
+    from pathlib import Path
+    digest = hashlib.sha256(__version__.encode())
+    for family in all_families():
+        if is_builtin(family.name):
+            digest.update(str(family.fingerprint).encode())
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root).parts
+        if parts[0] in ("verify", "codegen") or path.name == "cli.py":
+            continue  # the record carries what verification and code generation add
+        digest.update(path.read_bytes())
+    if record:
+        digest.update(json.dumps(_without_timings(record), sort_keys=True).encode())
+    return digest.hexdigest()[:20]
+
+
+def _without_timings(value):
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
 
 
 def family_section(name, accuracy=None):

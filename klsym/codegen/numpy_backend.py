@@ -49,7 +49,7 @@ def module_source(plan, accuracy=None):
              '    """The result for one block, written into ``out``."""']
     if any(not symmetric(text) for _, _, text in plan.constraints):
         body.append("    if validate:")
-        body += validation(plan, printer, "        ", extra=", offset", arrays=False)
+        body += validation(plan, printer, "        ", extra=", offset", arrays=False, bounds=True)
     if plan.open != S.false:
         body.append(f"    _no_closed_form({code(plan.open)}, {str(plan.open)!r}, offset)")
     body.append("    with numpy.errstate(all='ignore'):")
@@ -145,6 +145,20 @@ def _require(ok, constraint, owners, values, offset=0):
                       for k, v in values.items())
     where = f" at index {{(index[0] + offset,) + index[1:]}}" if index else ""
     raise ValueError(f"{{' and '.join(owners)}} must satisfy {{constraint}}; got {{shown}}{{where}}")
+
+
+def _require_bound(x, op, bound, constraint, owners, values, offset=0):
+    """``x op bound`` checked with one reduction (a NaN fails it too); the
+    elementwise test only runs to name the first offending element."""
+    if not numpy.size(x):
+        return
+    extreme = numpy.min(x) if op in (">", ">=") else numpy.max(x)
+    holds = {{">": extreme > bound, ">=": extreme >= bound,
+              "<": extreme < bound, "<=": extreme <= bound}}[op]
+    if not holds:
+        ok = {{">": numpy.greater, ">=": numpy.greater_equal,
+               "<": numpy.less, "<=": numpy.less_equal}}[op](x, bound)
+        _require(ok, constraint, owners, values, offset)
 
 
 def _close(a, b, terms, eps):

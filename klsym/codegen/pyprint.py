@@ -38,13 +38,23 @@ def symmetric(text):
     return text.endswith("is symmetric")
 
 
-def validation(plan, printer, indent, extra="", arrays=None):
+_OPS = {">": ">", ">=": ">=", "<": "<", "<=": "<="}
+
+
+def validation(plan, printer, indent, extra="", arrays=None, bounds=False):
     """One ``_require(ok, constraint, owners, values{extra})`` per constraint
     (only the symmetry checks with ``arrays=True``, only the others with
-    ``arrays=False``)."""
+    ``arrays=False``); with ``bounds``, a parameter against a number is
+    ``_require_bound(x, op, number, ...)``, one reduction instead of a mask."""
     lines = []
     for rel, owners, text in plan.constraints:
         if arrays is not None and symmetric(text) != arrays:
+            continue
+        if bounds and getattr(rel, "rel_op", None) in _OPS and rel.lhs.is_Symbol \
+                and rel.rhs.is_number:
+            x = rel.lhs.name
+            lines.append(f"{indent}_require_bound({x}, {rel.rel_op!r}, {printer.doprint(rel.rhs)}, "
+                         f"{text!r}, {owners!r}, {{{x!r}: {x}}}{extra})")
             continue
         if symmetric(text):
             a, b = rel.lhs.name, rel.rhs.name
