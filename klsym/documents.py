@@ -61,7 +61,8 @@ def inputs_digest(record):
     digest = hashlib.sha256(__version__.encode())
     for family in all_families():
         if is_builtin(family.name):
-            digest.update(str(family.fingerprint).encode())
+            shown = family.of(SHOWN_DIMENSION) if isinstance(family, DimensionalFamily) else family
+            digest.update(str(shown.fingerprint).encode())
     root = Path(__file__).parent
     for path in sorted(root.rglob("*.py")):
         parts = path.relative_to(root).parts
