@@ -7,7 +7,11 @@ The rules are general identities, applied to whatever a derivation produced
 * ``c * f * log(v)`` -> ``c * xlogy(f, v)`` (``xlog1py`` for ``log1p``),
   which is 0 where the weight ``f`` is 0 even if ``log v`` is infinite;
 * ``log(Gamma(u))`` is already ``loggamma``; ``besseli(n, x)`` ->
-  ``ive(n, x) * exp(x)``, so that ratios and logs never overflow;
+  ``ive(n, x) * exp(x)``, so that ratios and logs never overflow; a log of
+  a product of ``I_0(x)`` (``x >= 0``) is split into ``logi0(x)`` terms,
+  ``log I_0(x)`` to full relative precision also where ``I_0(x)`` is within
+  1e-12 of 1 (small ``x``, where the ratio ``I_0(a) / I_0(b)`` would keep no
+  digits of the log);
 * products of powers and exponentials are merged (``a**k / b**k`` ->
   ``(a/b)**k``, ``exp(a) * exp(b)`` -> ``exp(a + b)``) so that large
   arguments cancel before they overflow;
@@ -58,9 +62,46 @@ class ive(Function):
         return (sympy.besseli(n, x) * sympy.exp(-sympy.Abs(x)))._eval_evalf(prec)
 
 
+class logi0(Function):
+    """``log I_0(x)`` for ``x >= 0``: ``log1p`` of the power series of
+    ``I_0(x) - 1`` below ``LOGI0_SWITCH``, ``log(ive(0, x)) + x`` above."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec):
+        return sympy.log(sympy.besseli(0, self.args[0]))._eval_evalf(prec)
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return sympy.besseli(1, x) / sympy.besseli(0, x)
+
+
+#: below this ``log I_0`` is summed as a series (12 terms: error below 1e-17)
+LOGI0_SWITCH = 2
+#: ``I_0(x) - 1 = sum_j y^j / (j!)^2``, ``y = x^2 / 4``: the terms' divisors
+LOGI0_TERMS = 12
+
+
+def _bessel_logs(e):
+    """``log(c * I_0(a)**k / I_0(b)**m)`` -> ``log(c) + k logi0(a) - m logi0(b)``
+    for nonnegative ``a``, ``b``."""
+    out, kept = S.Zero, []
+    for f in Mul.make_args(e.args[0]):
+        base, power = f.as_base_exp()
+        if isinstance(base, sympy.besseli) and base.args[0] == 0 and base.args[1].is_nonnegative \
+                and power.is_integer:
+            out += power * logi0(base.args[1])
+        else:
+            kept.append(f)
+    if out == 0:
+        return e
+    return sympy.log(Mul(*kept)) + out
+
+
 def for_floats(expr):
     """``expr`` rewritten with the rules of this module; equal as a function."""
     expr = sympy.sympify(expr)
+    expr = expr.replace(lambda e: isinstance(e, sympy.log) and e.has(sympy.besseli), _bessel_logs)
     expr = expr.replace(lambda e: isinstance(e, sympy.besseli),
                         lambda e: ive(e.args[0], e.args[1]) * sympy.exp(e.args[1]))
     expr = expr.replace(lambda e: isinstance(e, sympy.log), _split_log)

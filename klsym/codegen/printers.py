@@ -41,6 +41,25 @@ def _scaled_bessel(names):
     return emit
 
 
+def _logi0(where, minimum, log1p, log, i0e):
+    """``log I_0(x)``, x >= 0: ``log1p`` of the series of ``I_0(x) - 1`` (in
+    ``y = x^2 / 4``, Horner form, as an inline ``lambda y``) below the switch, ``log(i0e(x)) + x`` above;
+    the series is given ``min(x, switch)`` so that neither branch overflows
+    (nor has an infinite gradient where it is not taken)."""
+    from .floating import LOGI0_SWITCH, LOGI0_TERMS
+
+    def emit(printer, expr):
+        x = printer._print(expr.args[0])
+        series = "1.0"
+        for j in range(LOGI0_TERMS, 1, -1):
+            series = f"(1.0 + y / {j * j}.0 * {series})"
+        small = (f"(lambda y: {printer._fmt(log1p)}(y * {series}))"
+                 f"({printer._fmt(minimum)}({x}, {LOGI0_SWITCH}.0)**2 / 4)")
+        large = f"({printer._fmt(log)}({printer._fmt(i0e)}({x})) + {x})"
+        return f"{printer._fmt(where)}({x} < {LOGI0_SWITCH}.0, {small}, {large})"
+    return emit
+
+
 def _polygamma(digamma, polygamma):
     def emit(printer, expr):
         n, x = expr.args
@@ -94,6 +113,8 @@ FUNCTIONS = {
         "polygamma": _polygamma("scipy.special.digamma", "scipy.special.polygamma"),
         "xlogy": "scipy.special.xlogy", "xlog1py": "scipy.special.xlog1py",
         "ive": lambda p, e: f"{p._fmt('scipy.special.ive')}({p._print(e.args[0])}, {p._print(e.args[1])})",
+        "logi0": _logi0("numpy.where", "numpy.minimum", "numpy.log1p", "numpy.log",
+                        "scipy.special.i0e"),
         "expint": _expint("scipy.special.exp1"), "erf": "scipy.special.erf",
         "erfc": "scipy.special.erfc", "zeta": _hurwitz_zeta("scipy.special.zeta")}),
     "torch": _python_table("torch", {
@@ -101,6 +122,8 @@ FUNCTIONS = {
         "polygamma": _polygamma_through_zeta("torch.special.digamma", "torch.special.zeta"),
         "xlogy": "torch.special.xlogy", "xlog1py": "torch.special.xlog1py",
         "ive": _scaled_bessel({0: "torch.special.i0e", 1: "torch.special.i1e"}),
+        "logi0": _logi0("torch.where", "torch.clamp_max", "torch.log1p", "torch.log",
+                        "torch.special.i0e"),
         "erf": "torch.special.erf", "erfc": "torch.special.erfc",
         "zeta": _hurwitz_zeta("torch.special.zeta")}),
     "jax": _python_table("jax.numpy", {
@@ -108,6 +131,8 @@ FUNCTIONS = {
         "polygamma": _polygamma("jax.scipy.special.digamma", "jax.scipy.special.polygamma"),
         "xlogy": "jax.scipy.special.xlogy", "xlog1py": "jax.scipy.special.xlog1py",
         "ive": _scaled_bessel({0: "jax.scipy.special.i0e", 1: "jax.scipy.special.i1e"}),
+        "logi0": _logi0("jax.numpy.where", "jax.numpy.minimum", "jax.numpy.log1p",
+                        "jax.numpy.log", "jax.scipy.special.i0e"),
         "expint": _expint("jax.scipy.special.exp1"), "erf": "jax.scipy.special.erf",
         "erfc": "jax.scipy.special.erfc", "zeta": _hurwitz_zeta("jax.scipy.special.zeta")}),
     "c99": {f: f for f in ("exp", "log", "log1p", "expm1", "cos", "sin", "sqrt", "floor",
