@@ -6,13 +6,15 @@ from sympy import S
 from ..derive import kl
 from ..budget import time_budget
 from ..constraints import decide
-from ..errors import DerivationError
+from ..errors import BudgetExceeded, DerivationError
 from .lemmas import cite
 from .proof import Proof, is_zero
 from ._common import as_family, is_distribution_like, pair_constraints, sample_points
 
 TOLERANCE_DIGITS = 30
 SOLVE_SECONDS = 20
+#: the optional second check (signs of the minors of Cov(T)) gives up after this
+MINORS_SECONDS = 20
 
 
 def nonnegative(claim, q=None, *, constraints=()):
@@ -100,7 +102,11 @@ def bregman_argument(family, proof):
     proof.add(*independence)
     # a second, direct check where SymPy can decide it: leading principal
     # minors of Hess_eta A = Cov(T) are positive
-    minors = _covariance_minors(form, family.constraints)
+    try:
+        with time_budget(MINORS_SECONDS, route="Cov(T) minors"):
+            minors = _covariance_minors(form, family.constraints)
+    except BudgetExceeded:
+        minors = None
     if minors is not None:
         values, lemmas_used = minors
         proof.add(f"leading principal minors of Cov(T) = Hess_eta A: {values}, all > 0",
@@ -108,8 +114,9 @@ def bregman_argument(family, proof):
                   + (" with " + "; ".join(cite(n) for n in lemmas_used) if lemmas_used else ""),
                   "sign")
     else:
-        proof.evidence.append("the minors of Cov(T) were not decided symbolically; the "
-                              "linear-independence argument does not need them")
+        proof.evidence.append(f"the minors of Cov(T) were not decided symbolically (within "
+                              f"{MINORS_SECONDS} s); the linear-independence argument does not "
+                              f"need them")
     # convexity and the Bregman inequality
     proof.add("Hess_eta A = Cov(T) is positive definite, so A is strictly convex",
               cite("hessian_is_covariance") + "; " + cite("independent_statistics_pd"), "citation")
