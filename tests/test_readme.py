@@ -65,3 +65,14 @@ def test_quickstart_test_command_is_what_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text()
     test_command = next(c for c in commands if "pytest" in c)
     assert test_command in ci.splitlines(), "CI must run the README's test command verbatim"
+
+
+def test_quickstart_klsym_command_runs(capsys):
+    """The quickstart's first command prints the Normal-Normal KL."""
+    quickstart = README.split("## Quickstart", 1)[1].split("##", 1)[0]
+    (block,) = FENCE.findall(quickstart)[:1]
+    (command,) = [part.strip() for line in block[1].splitlines() for part in line.split("&&")
+                  if part.strip().startswith("klsym ")]
+    assert main(shlex.split(command)[1:]) in (0, None)
+    out = capsys.readouterr().out
+    assert "sigma_q" in out and "log" in out, out
