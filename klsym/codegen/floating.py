@@ -200,3 +200,97 @@ def _xlogy(term):
     if isinstance(lg, log1p):
         return rest * xlog1py(f, lg.args[0])
     return rest * xlogy(f, lg.args[0])
+
+
+# -- large arguments ---------------------------------------------------------
+#
+# ``loggamma(u)`` and ``digamma(u)`` of a large ``u`` are of size ``u log u``
+# and ``log u``; a KL or entropy made of them (the Dirichlet's, a Beta's with
+# shapes near 1e7) is a difference of such terms that is of order 1, and
+# loses about ``log10(u)`` digits in floating point.  Stirling's series
+# separates each into an elementary main part, which SymPy combines
+# symbolically (``(a - 1/2) log a - (a - 1) log a = log(a) / 2``: the large
+# parts cancel exactly, before any rounding), and a small tail.
+
+#: arguments from which the tails are summed as series (below: by subtraction)
+TAIL_SWITCH = 10
+#: terms of Stirling's series summed (at u = 10 the next one is below 1e-19)
+TAIL_TERMS = 10
+#: a gamma-function argument from which the large-argument form is used
+LARGE_ARGUMENT = 100
+
+
+def _stirling_main(u):
+    return (u - S.Half) * sympy.log(u) - u + sympy.log(2 * sympy.pi) / 2
+
+
+class lgamma_tail(Function):
+    """``log Gamma(u) - (u - 1/2) log u + u - log(2 pi) / 2`` (about ``1/(12 u)``)."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec):
+        u = self.args[0]
+        return (sympy.loggamma(u) - _stirling_main(u))._eval_evalf(prec)
+
+    @staticmethod
+    def coefficients():
+        """``c_n`` of ``sum_n c_n / u^(2n - 1)``."""
+        return [sympy.bernoulli(2 * n) / (2 * n * (2 * n - 1)) for n in range(1, TAIL_TERMS + 1)]
+
+
+class digamma_tail(Function):
+    """``psi(u) - log u + 1 / (2 u)`` (about ``-1/(12 u^2)``)."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec):
+        u = self.args[0]
+        return (sympy.polygamma(0, u) - sympy.log(u) + 1 / (2 * u))._eval_evalf(prec)
+
+    @staticmethod
+    def coefficients():
+        """``c_n`` of ``sum_n c_n / u^(2n)``."""
+        return [-sympy.bernoulli(2 * n) / (2 * n) for n in range(1, TAIL_TERMS + 1)]
+
+
+def gamma_arguments(expr):
+    """The arguments of the log-gamma and digamma calls of ``expr``."""
+    return sorted({f.args[-1] for f in expr.atoms(sympy.loggamma, sympy.polygamma)
+                   if isinstance(f, sympy.loggamma) or f.args[0] == 0}, key=sympy.default_sort_key)
+
+
+def large_argument_form(expr):
+    """``expr`` with each ``loggamma(u)`` and ``digamma(u)`` split into its
+    Stirling main part and tail, the main parts combined (expanded: equal
+    large terms cancel exactly); None if ``expr`` has neither function."""
+    if not gamma_arguments(expr):
+        return None
+    expr = expr.replace(lambda e: isinstance(e, sympy.loggamma),
+                        lambda e: _stirling_main(e.args[0]) + lgamma_tail(e.args[0]))
+    expr = expr.replace(lambda e: isinstance(e, sympy.polygamma) and e.args[0] == 0,
+                        lambda e: sympy.log(e.args[1]) - 1 / (2 * e.args[1])
+                        + digamma_tail(e.args[1]))
+    expr = sympy.expand(expr, log=False, multinomial=False, power_base=False, power_exp=False)
+    return _shared_coefficient_logs(expr)
+
+
+def _shared_coefficient_logs(expr):
+    """``c log a - c log b + c log e`` -> ``c log(a e / b)`` for a symbolic
+    ``c``: the ratio is near 1 where the logs are large and nearly cancel."""
+    groups, rest = {}, []
+    for term in Add.make_args(expr):
+        logs = [f for f in Mul.make_args(term) if isinstance(f, sympy.log)]
+        if len(logs) == 1:
+            number, weight = (term / logs[0]).as_coeff_Mul()
+            if weight.free_symbols:
+                groups.setdefault((weight, abs(number)), []).append((sympy.sign(number), logs[0]))
+                continue
+        rest.append(term)
+    for (weight, number), logs in groups.items():
+        if len(logs) == 1:
+            (sign, lg), = logs
+            rest.append(sign * number * weight * lg)
+        else:
+            rest.append(number * weight * sympy.log(Mul(*[lg.args[0] ** sign for sign, lg in logs])))
+    return Add(*rest)

@@ -8,10 +8,12 @@ processor's cache; the series near p = q is evaluated only on the elements
 whose closed form cancelled.
 """
 
+import sympy
 from sympy import S
 
 from .common import CANCELLED, EPS, FAR_APART, documentation, prepared
-from .printers import printer as make_printer
+from .floating import LARGE_ARGUMENT, TAIL_SWITCH, digamma_tail, lgamma_tail
+from .printers import fold_constants, printer as make_printer
 from .pyprint import entries, series_call, series_functions, signature, symmetric, validation
 
 #: elements per block: the temporaries of a block stay in the processor's
@@ -26,6 +28,10 @@ def module_source(plan, accuracy=None):
     branches, series_terms, ratios = prepared(plan, "numpy")
     scalars = [s.name for s in plan.symbols]
     names = [a.name for a in plan.arguments]
+    large = plan.large and bool(branches) and tuple(fold_constants(e) for e in plan.large)
+    if large:
+        used = large[0].free_symbols | large[1].free_symbols
+        large_arguments = [s for s in list(plan.symbols) + list(plan.differences) if s in used]
 
     body = signature(plan, "NumPy arrays, float32 in gives float32 out; scalars give a scalar.")
     body.append(f"    ({', '.join(names)},), dtype = _inputs({', '.join(names)},)")
@@ -66,8 +72,21 @@ def module_source(plan, accuracy=None):
             varying = [f"abs(t{i})" for i, t in enumerate(terms) if t.free_symbols]
             fixed = sum(abs(float(t)) for t in terms if not t.free_symbols)
             magnitude = " + ".join(varying + ([repr(fixed)] if fixed else []))
-            # where the closed form lost digits to cancellation, the series decides
             body.append(f"        magnitude = {magnitude}")
+        if large:
+            condition, _ = large
+            body.append(f"        large = {code(condition)}")
+            body.append("        if numpy.any(large):")
+            body.append("            large = numpy.broadcast_to(large, out.shape)")
+            body.append(f"            inputs = [numpy.broadcast_to(a, out.shape)[large] for a in "
+                        f"({', '.join(s.name for s in large_arguments)},)]")
+            if series:
+                body.append("            magnitude = numpy.array(numpy.broadcast_to(magnitude, out.shape))")
+                body.append("            out[large], magnitude[large] = _large(*inputs)")
+            else:
+                body.append("            out[large] = _large(*inputs)[0]")
+        if series:
+            # where the closed form lost digits to cancellation, the series decides
             body.append("        suspect = out < CANCELLED * magnitude")
         for condition, expr in others:
             body.append(f"        region = {code(condition)}")
@@ -89,11 +108,52 @@ def module_source(plan, accuracy=None):
                     f"({series_call(plan, series_terms)},))")
     if plan.series is not None:
         body += series_functions(plan, printer, series_terms, ratios, "numpy.where")
+    if large:
+        _, expr = large
+        terms = expr.as_ordered_terms()
+        body += ["", "", f"def _large({', '.join(s.name for s in large_arguments)}):",
+                 f'    """Where a log-gamma or digamma argument is at least {LARGE_ARGUMENT}: the '
+                 f'closed form\n    with Stirling\'s series for them (their large terms '
+                 f'cancelled symbolically);\n    the value and the size of its terms."""',
+                 "    with numpy.errstate(all='ignore'):"]
+        body += [f"        l{i} = {code(term)}" for i, term in enumerate(terms)]
+        body.append(f"        return {' + '.join(f'l{i}' for i in range(len(terms)))}, "
+                    f"{' + '.join(f'abs(l{i})' for i in range(len(terms)))}")
+        body += _tail_helpers()
     return _header(plan, accuracy) + "\n".join(body) + "\n"
 
 
+def _tail_helpers():
+    """The helpers ``_lgamma_tail`` and ``_digamma_tail``: Stirling's series in
+    Horner form from ``TAIL_SWITCH`` on, the function minus its main part below."""
+    def horner(coefficients):
+        text = repr(float(coefficients[-1]))
+        for c in reversed(coefficients[:-1]):
+            text = f"{float(c)!r} + w * ({text})"
+        return text
+
+    half_log_2pi = float(sympy.log(2 * sympy.pi) / 2)
+    return ["", "", "def _lgamma_tail(u):",
+            '    """log Gamma(u) - (u - 1/2) log u + u - log(2 pi) / 2."""',
+            f"    v = numpy.maximum(u, {TAIL_SWITCH}.0)",
+            "    w = 1.0 / (v * v)",
+            f"    series = ({horner(lgamma_tail.coefficients())}) / v",
+            f"    return numpy.where(u >= {TAIL_SWITCH}, series, scipy.special.gammaln(u) "
+            f"- (u - 0.5) * numpy.log(u) + u - {half_log_2pi!r})",
+            "", "", "def _digamma_tail(u):",
+            '    """psi(u) - log u + 1 / (2 u)."""',
+            f"    v = numpy.maximum(u, {TAIL_SWITCH}.0)",
+            "    w = 1.0 / (v * v)",
+            f"    series = w * ({horner(digamma_tail.coefficients())})",
+            f"    return numpy.where(u >= {TAIL_SWITCH}, series, scipy.special.digamma(u) "
+            f"- numpy.log(u) + 0.5 / u)"]
+
+
 def _header(plan, accuracy):
-    return f'''"""{documentation(plan, accuracy)}"""
+    note = (f"Where a log-gamma or digamma argument is at least {LARGE_ARGUMENT}, the closed form is\n"
+            f"evaluated with Stirling's series for those functions: their terms of size\n"
+            f"u log u cancel symbolically, before rounding.") if plan.large else ""
+    return f'''"""{documentation(plan, accuracy, note)}"""
 
 import numpy
 import scipy.special

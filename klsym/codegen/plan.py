@@ -18,7 +18,7 @@ from sympy.codegen.cfunctions import log1p
 from ..budget import time_budget
 from ..derive import cross_entropy, entropy, kl
 from ..errors import DerivationError
-from .floating import for_floats, xlog1py, xlogy
+from .floating import LARGE_ARGUMENT, for_floats, gamma_arguments, large_argument_form, xlog1py, xlogy
 from .series import NearEqualSeries, difference_symbols, near_equal_series, switch_point
 
 QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
@@ -52,6 +52,9 @@ class Plan:
     switch: float = 0.0          # series size below which the series is used
     differences: dict = field(default_factory=dict)  # d symbol -> (q symbol, p symbol)
     nonnegative: bool = False
+    #: ``(condition, expression)``: where a log-gamma or digamma argument is
+    #: large, the last branch with Stirling's series for them, or None
+    large: object = None
 
     @property
     def symbols(self):
@@ -108,7 +111,25 @@ def make_plan(quantity, fp, fq=None):
                 nonnegative=quantity == "kl")
     if quantity == "kl" and fq is fp and branches:
         _add_series(plan, fp, branches[-1][1])
+    elif quantity == "cross_entropy" and fq is fp and branches:
+        _add_differences(plan, fp, branches[-1][1])
+    if branches:
+        _add_large(plan, branches[-1][1])
     return plan
+
+
+def _add_large(plan, closed):
+    """The last branch for large log-gamma and digamma arguments, where the
+    closed form is a difference of terms of size ``u log u``."""
+    large = large_argument_form(closed)
+    if large is None:
+        return
+    condition = sympy.Or(*[u >= LARGE_ARGUMENT for u in gamma_arguments(closed)])
+    expr = for_floats(large)
+    if plan.differences:
+        expr = _in_differences(expr, plan.differences)
+        expr = _near_one_logs(_log_pairs(expr, plan.differences), plan.differences)
+    plan.large = (condition, expr)
 
 
 def _on_constraints(series, family, to_p, to_q):
@@ -272,7 +293,10 @@ def _branches(result):
     return closed, infinite, unreachable
 
 
-def _add_series(plan, family, closed):
+def _add_differences(plan, family, closed):
+    """The differences ``theta_q - theta_p``, formed once from the inputs, and
+    the last branch written in them where terms of p and q nearly cancel;
+    the ``(p, q)`` symbol pairs."""
     # parameters whose q-twin is gone from the closed branch (binomial n, set
     # equal there) stay equal; every other one may differ
     to_p, to_q = family.renaming("p"), family.renaming("q")
@@ -281,8 +305,15 @@ def _add_series(plan, family, closed):
     condition, expr = plan.branches[-1]
     expr = _in_differences(expr, plan.differences)
     expr = _near_one_logs(_log_pairs(expr, plan.differences), plan.differences)
-    expr = _rational_gap(expr, plan.differences)
     plan.branches[-1] = (condition, expr)
+    return pairs
+
+
+def _add_series(plan, family, closed):
+    to_p, to_q = family.renaming("p"), family.renaming("q")
+    pairs = _add_differences(plan, family, closed)
+    condition, expr = plan.branches[-1]
+    plan.branches[-1] = (condition, _rational_gap(expr, plan.differences))
     series = None
     start = 12 if len(pairs) <= 2 else 8 if len(pairs) <= 4 else 6
     for order in [o for o in SERIES_ORDERS if o <= start]:

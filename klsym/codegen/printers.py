@@ -60,6 +60,14 @@ def _logi0(where, minimum, log1p, log, i0e):
     return emit
 
 
+def _stirling_tail(kind):
+    """``lgamma_tail(u)`` / ``digamma_tail(u)`` (see :mod:`klsym.codegen.floating`)
+    as a call of the helper the NumPy module defines with them."""
+    def emit(printer, expr):
+        return f"_{kind}_tail({printer._print(expr.args[0])})"
+    return emit
+
+
 def _polygamma(digamma, polygamma):
     def emit(printer, expr):
         n, x = expr.args
@@ -115,6 +123,7 @@ FUNCTIONS = {
         "ive": lambda p, e: f"{p._fmt('scipy.special.ive')}({p._print(e.args[0])}, {p._print(e.args[1])})",
         "logi0": _logi0("numpy.where", "numpy.minimum", "numpy.log1p", "numpy.log",
                         "scipy.special.i0e"),
+        "lgamma_tail": _stirling_tail("lgamma"), "digamma_tail": _stirling_tail("digamma"),
         "expint": _expint("scipy.special.exp1"), "erf": "scipy.special.erf",
         "erfc": "scipy.special.erfc", "zeta": _hurwitz_zeta("scipy.special.zeta")}),
     "torch": _python_table("torch", {
