@@ -9,9 +9,10 @@ is not chosen, so neither branch sends NaN into a gradient.
 
 from sympy import S
 
-from .common import CANCELLED, EPS, FAR_APART, documentation, prepared
+from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, prepared
 from .printers import printer as make_printer
-from .pyprint import entries, series_call, series_functions, signature, validation
+from .pyprint import (entries, large_function, series_call, series_functions, signature,
+                      tail_helpers, validation)
 
 _TORCH_PRELUDE = '''
 import torch
@@ -78,6 +79,10 @@ def _nonnegative(out):
 def _selection(function, *args):
     with torch.no_grad():
         return function(*args)
+
+
+def _any(mask):
+    return bool(torch.as_tensor(mask).any())
 '''
 
 _JAX_PRELUDE = '''
@@ -158,9 +163,21 @@ def _nonnegative(out):
 
 def _selection(function, *args):
     return jax.lax.stop_gradient(function(*args))
+
+
+def _any(mask):
+    """Whether any element is set; True when traced (inside jax.jit)."""
+    return _concrete(jax.numpy.any(mask)) is not False
 '''
 
 PRELUDES = {"torch": _TORCH_PRELUDE, "jax": _JAX_PRELUDE}
+#: the functions the helpers of the large-argument form call
+TAIL_NAMES = {
+    "torch": {"maximum": "torch.clamp_min", "where": "torch.where", "log": "torch.log",
+              "gammaln": "torch.lgamma", "digamma": "torch.special.digamma"},
+    "jax": {"maximum": "jax.numpy.maximum", "where": "jax.numpy.where", "log": "jax.numpy.log",
+            "gammaln": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma"},
+}
 NOTES = {"torch": "PyTorch tensors (differentiable), computed in float64; float32 in gives "
                   "float32 out.",
          "jax": "JAX arrays (differentiable, traceable with validate=False); float64 needs "
@@ -175,6 +192,7 @@ def module_source(plan, backend, accuracy=None):
     branches, series_terms, ratios = prepared(plan, backend)
     scalars = [s.name for s in plan.symbols]
     names = [a.name for a in plan.arguments]
+    large, large_arguments = large_form(plan, branches, backend)
 
     body = signature(plan, NOTES[backend])
     body.append(f"    ({', '.join(names)},), dtype = _inputs({', '.join(names)},)")
@@ -194,9 +212,18 @@ def module_source(plan, backend, accuracy=None):
         for i, term in enumerate(terms):
             body.append(f"    t{i} = {code(term)}")
         body.append(f"    out = {' + '.join(f't{i}' for i in range(len(terms)))} + {zero}")
+        if large:
+            body.append(f"    large = {code(large[0])}")
+            body.append("    use_large = _any(large)")
+            body.append("    if use_large:")
+            body.append(f"        value, size = _large({', '.join(s.name for s in large_arguments)})")
+            body.append("        out = _where(large, value, out)")
         if plan.series is not None:
             args = series_call(plan, series_terms)
             body.append(f"    magnitude = {' + '.join(f'abs(t{i})' for i in range(len(terms)))}")
+            if large:
+                body.append("    if use_large:")
+                body.append("        magnitude = _where(large, size, magnitude)")
             body.append("    use = (out < CANCELLED * magnitude)")
             body.append(f"    use = use & _selection(_near, {args})")
             # the series sees differences of 0 where it is not chosen: finite values
@@ -222,7 +249,10 @@ def module_source(plan, backend, accuracy=None):
     body.append("    return _output(out, dtype)")
     if plan.series is not None:
         body += series_functions(plan, printer, series_terms, ratios, "_where")
-    header = (f'"""{documentation(plan, accuracy, NOTES[backend])}"""\n{PRELUDES[backend]}\n'
+    if large:
+        body += large_function(printer, large, large_arguments)
+        body += tail_helpers(TAIL_NAMES[backend])
+    header = (f'"""{documentation(plan, accuracy, NOTES[backend], bool(large))}"""\n{PRELUDES[backend]}\n'
               f"SERIES_BELOW = {plan.switch!r}\nCANCELLED = {CANCELLED!r}\n"
               f"FAR_APART = {FAR_APART!r}\nEPS = {EPS!r}\n\n\n")
     return header + "\n".join(body) + "\n"

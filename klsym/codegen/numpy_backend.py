@@ -11,10 +11,15 @@ whose closed form cancelled.
 import sympy
 from sympy import S
 
-from .common import CANCELLED, EPS, FAR_APART, documentation, prepared
-from .floating import LARGE_ARGUMENT, TAIL_SWITCH, digamma_tail, lgamma_tail
-from .printers import fold_constants, printer as make_printer
-from .pyprint import entries, series_call, series_functions, signature, symmetric, validation
+from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, prepared
+from .floating import LARGE_ARGUMENT
+from .printers import printer as make_printer
+from .pyprint import (entries, large_function, series_call, series_functions, signature, symmetric,
+                      tail_helpers, validation)
+
+#: the functions the helpers of the large-argument form call
+TAIL_NAMES = {"maximum": "numpy.maximum", "where": "numpy.where", "log": "numpy.log",
+              "gammaln": "scipy.special.gammaln", "digamma": "scipy.special.digamma"}
 
 #: elements per block: the temporaries of a block stay in the processor's
 #: cache (measured: 65536 is 1.3x faster than 16384 or than no blocks)
@@ -28,10 +33,7 @@ def module_source(plan, accuracy=None):
     branches, series_terms, ratios = prepared(plan, "numpy")
     scalars = [s.name for s in plan.symbols]
     names = [a.name for a in plan.arguments]
-    large = plan.large and bool(branches) and tuple(fold_constants(e) for e in plan.large)
-    if large:
-        used = large[0].free_symbols | large[1].free_symbols
-        large_arguments = [s for s in list(plan.symbols) + list(plan.differences) if s in used]
+    large, large_arguments = large_form(plan, branches, "numpy")
 
     body = signature(plan, "NumPy arrays, float32 in gives float32 out; scalars give a scalar.")
     body.append(f"    ({', '.join(names)},), dtype = _inputs({', '.join(names)},)")
@@ -109,51 +111,13 @@ def module_source(plan, accuracy=None):
     if plan.series is not None:
         body += series_functions(plan, printer, series_terms, ratios, "numpy.where")
     if large:
-        _, expr = large
-        terms = expr.as_ordered_terms()
-        body += ["", "", f"def _large({', '.join(s.name for s in large_arguments)}):",
-                 f'    """Where a log-gamma or digamma argument is at least {LARGE_ARGUMENT}: the '
-                 f'closed form\n    with Stirling\'s series for them (their large terms '
-                 f'cancelled symbolically);\n    the value and the size of its terms."""',
-                 "    with numpy.errstate(all='ignore'):"]
-        body += [f"        l{i} = {code(term)}" for i, term in enumerate(terms)]
-        body.append(f"        return {' + '.join(f'l{i}' for i in range(len(terms)))}, "
-                    f"{' + '.join(f'abs(l{i})' for i in range(len(terms)))}")
-        body += _tail_helpers()
-    return _header(plan, accuracy) + "\n".join(body) + "\n"
+        body += large_function(printer, large, large_arguments)
+        body += tail_helpers(TAIL_NAMES)
+    return _header(plan, accuracy, large) + "\n".join(body) + "\n"
 
 
-def _tail_helpers():
-    """The helpers ``_lgamma_tail`` and ``_digamma_tail``: Stirling's series in
-    Horner form from ``TAIL_SWITCH`` on, the function minus its main part below."""
-    def horner(coefficients):
-        text = repr(float(coefficients[-1]))
-        for c in reversed(coefficients[:-1]):
-            text = f"{float(c)!r} + w * ({text})"
-        return text
-
-    half_log_2pi = float(sympy.log(2 * sympy.pi) / 2)
-    return ["", "", "def _lgamma_tail(u):",
-            '    """log Gamma(u) - (u - 1/2) log u + u - log(2 pi) / 2."""',
-            f"    v = numpy.maximum(u, {TAIL_SWITCH}.0)",
-            "    w = 1.0 / (v * v)",
-            f"    series = ({horner(lgamma_tail.coefficients())}) / v",
-            f"    return numpy.where(u >= {TAIL_SWITCH}, series, scipy.special.gammaln(u) "
-            f"- (u - 0.5) * numpy.log(u) + u - {half_log_2pi!r})",
-            "", "", "def _digamma_tail(u):",
-            '    """psi(u) - log u + 1 / (2 u)."""',
-            f"    v = numpy.maximum(u, {TAIL_SWITCH}.0)",
-            "    w = 1.0 / (v * v)",
-            f"    series = w * ({horner(digamma_tail.coefficients())})",
-            f"    return numpy.where(u >= {TAIL_SWITCH}, series, scipy.special.digamma(u) "
-            f"- numpy.log(u) + 0.5 / u)"]
-
-
-def _header(plan, accuracy):
-    note = (f"Where a log-gamma or digamma argument is at least {LARGE_ARGUMENT}, the closed form is\n"
-            f"evaluated with Stirling's series for those functions: their terms of size\n"
-            f"u log u cancel symbolically, before rounding.") if plan.large else ""
-    return f'''"""{documentation(plan, accuracy, note)}"""
+def _header(plan, accuracy, large):
+    return f'''"""{documentation(plan, accuracy, large=bool(large))}"""
 
 import numpy
 import scipy.special

@@ -133,6 +133,7 @@ FUNCTIONS = {
         "ive": _scaled_bessel({0: "torch.special.i0e", 1: "torch.special.i1e"}),
         "logi0": _logi0("torch.where", "torch.clamp_max", "torch.log1p", "torch.log",
                         "torch.special.i0e"),
+        "lgamma_tail": _stirling_tail("lgamma"), "digamma_tail": _stirling_tail("digamma"),
         "erf": "torch.special.erf", "erfc": "torch.special.erfc",
         "zeta": _hurwitz_zeta("torch.special.zeta")}),
     "jax": _python_table("jax.numpy", {
@@ -142,6 +143,7 @@ FUNCTIONS = {
         "ive": _scaled_bessel({0: "jax.scipy.special.i0e", 1: "jax.scipy.special.i1e"}),
         "logi0": _logi0("jax.numpy.where", "jax.numpy.minimum", "jax.numpy.log1p",
                         "jax.numpy.log", "jax.scipy.special.i0e"),
+        "lgamma_tail": _stirling_tail("lgamma"), "digamma_tail": _stirling_tail("digamma"),
         "expint": _expint("jax.scipy.special.exp1"), "erf": "jax.scipy.special.erf",
         "erfc": "jax.scipy.special.erfc", "zeta": _hurwitz_zeta("jax.scipy.special.zeta")}),
     "c99": {f: f for f in ("exp", "log", "log1p", "expm1", "cos", "sin", "sqrt", "floor",

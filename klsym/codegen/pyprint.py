@@ -104,3 +104,51 @@ def series_functions(plan, printer, terms, ratios, where):
 def series_call(plan, terms):
     """The argument list ``(mu_p, sigma_p, d_mu, d_sigma)`` of the series functions."""
     return ", ".join(s.name for s in series_arguments(plan, terms))
+
+
+def tail_helpers(names):
+    """Source of ``_lgamma_tail`` and ``_digamma_tail`` (the tails of
+    Stirling's series, :mod:`klsym.codegen.floating`) with the target's
+    functions ``names`` (maximum, where, log, gammaln, digamma): the series in
+    Horner form from ``TAIL_SWITCH`` on, the function minus its main part below
+    (both branches finite everywhere, so gradients through ``where`` are)."""
+    from .floating import TAIL_SWITCH, digamma_tail, lgamma_tail
+
+    def horner(coefficients):
+        text = repr(float(coefficients[-1]))
+        for c in reversed(coefficients[:-1]):
+            text = f"{float(c)!r} + w * ({text})"
+        return text
+
+    half_log_2pi = float(sympy.log(2 * sympy.pi) / 2)
+    n = names
+    return ["", "", "def _lgamma_tail(u):",
+            '    """log Gamma(u) - (u - 1/2) log u + u - log(2 pi) / 2."""',
+            f"    v = {n['maximum']}(u, {TAIL_SWITCH}.0)",
+            "    w = 1.0 / (v * v)",
+            f"    series = ({horner(lgamma_tail.coefficients())}) / v",
+            f"    return {n['where']}(u >= {TAIL_SWITCH}, series, {n['gammaln']}(u) "
+            f"- (u - 0.5) * {n['log']}(u) + u - {half_log_2pi!r})",
+            "", "", "def _digamma_tail(u):",
+            '    """psi(u) - log u + 1 / (2 u)."""',
+            f"    v = {n['maximum']}(u, {TAIL_SWITCH}.0)",
+            "    w = 1.0 / (v * v)",
+            f"    series = w * ({horner(digamma_tail.coefficients())})",
+            f"    return {n['where']}(u >= {TAIL_SWITCH}, series, {n['digamma']}(u) "
+            f"- {n['log']}(u) + 0.5 / u)"]
+
+
+def large_function(printer, large, arguments):
+    """Source of ``_large(...)``: the large-argument form's value and the size
+    of its terms."""
+    from .floating import LARGE_ARGUMENT
+
+    terms = large[1].as_ordered_terms()
+    lines = ["", "", f"def _large({', '.join(s.name for s in arguments)}):",
+             f'    """Where a log-gamma or digamma argument is at least {LARGE_ARGUMENT}: the '
+             f'closed form\n    with Stirling\'s series for them (their large terms '
+             f'cancelled symbolically);\n    the value and the size of its terms."""']
+    lines += [f"    l{i} = {printer.doprint(term)}" for i, term in enumerate(terms)]
+    lines.append(f"    return {' + '.join(f'l{i}' for i in range(len(terms)))}, "
+                 f"{' + '.join(f'abs(l{i})' for i in range(len(terms)))}")
+    return lines
