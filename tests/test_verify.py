@@ -305,3 +305,16 @@ def test_progress_bar_shows_pairs_points_and_time_left(capsys):
     klsym.verify("exponential", points=2, progress=True)
     err = capsys.readouterr().err
     assert "2/2" in err and "pairs 1/1" in err and "point" in err
+
+
+def test_a_reference_beyond_the_largest_double_is_met_only_by_infinity():
+    """A KL of 1e81582 (Gumbels of scale 1e-6) rounds to +oo in float64."""
+    import math
+
+    import mpmath
+
+    from klsym.verify.compare import float_error
+    huge = mpmath.mpf("3.5e81582")
+    assert float_error(math.inf, huge, "kl", True)[0] == 0
+    assert float_error(1e308, huge, "kl", True)[0] == math.inf
+    assert float_error(math.inf, mpmath.mpf("1e300"), "kl", True)[0] == math.inf
