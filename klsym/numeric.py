@@ -54,7 +54,7 @@ def _integral_or_sum(node, work):
     lo, hi = _mp(lo), _mp(hi)
     if isinstance(node, sympy.Sum):
         if mpmath.isinf(hi):
-            return mpmath.nsum(body, [lo, hi])
+            return _infinite_sum(body, int(lo), work)
         return mpmath.fsum(body(mpmath.mpf(k)) for k in range(int(lo), int(hi) + 1))
     points = [lo] + ([mpmath.mpf(0)] if lo < 0 < hi else []) + [hi]
     value, error = mpmath.quad(body, points, error=True, maxdegree=10)
@@ -62,6 +62,65 @@ def _integral_or_sum(node, work):
         raise ArithmeticError(f"numerical integration of {node} did not converge "
                               f"(error estimate {mpmath.nstr(error, 3)})")
     return value
+
+
+#: terms summed one by one, at most, on each side of a peak far from the start
+MAX_TERMS = 200_000
+#: a peak of the terms beyond this many steps from the start is summed directly
+FAR_PEAK = 20
+
+
+def _size(body, k):
+    try:
+        return abs(body(mpmath.mpf(k)))
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return mpmath.mpf(0)
+
+
+def _infinite_sum(body, lo, work):
+    """``sum_{k >= lo} body(k)``.  Extrapolation (``mpmath.nsum``) from the
+    start is right when the terms decay from there; when they first grow to a
+    peak far away (a Poisson mean of 3e5, whose first terms are e^-300000)
+    it returns noise, so there the terms are summed one by one outward from
+    the peak until they no longer matter, and the decaying tail beyond is
+    extrapolated.  Terms that decay too slowly for that raise ArithmeticError
+    (no number rather than a wrong one)."""
+    # the largest term, among lo + 0, 1, 2, 4, ..., then by ternary search
+    peak, best = lo, _size(body, lo)
+    step = 1
+    while step < 2 ** 62:
+        size = _size(body, lo + step)
+        if size > best:
+            peak, best = lo + step, size
+        step *= 2
+    if peak - lo <= FAR_PEAK:
+        return mpmath.nsum(body, [lo, mpmath.inf])
+    left, right = max(lo, peak // 2), peak * 2
+    while right - left > 2:
+        a, b = left + (right - left) // 3, right - (right - left) // 3
+        if _size(body, a) < _size(body, b):
+            left = a
+        else:
+            right = b
+    peak = max(range(left, right + 1), key=lambda k: _size(body, k))
+    negligible = mpmath.mpf(10) ** (-(work + 5))
+    total = mpmath.mpf(0)
+    for direction in (1, -1):
+        k = peak if direction == 1 else peak - 1
+        count = 0
+        while k >= lo:
+            term = body(mpmath.mpf(k))
+            total += term
+            count += 1
+            if abs(term) <= negligible * abs(total) and _size(body, k + direction) <= abs(term):
+                break
+            if count > MAX_TERMS:
+                raise ArithmeticError(f"the terms of the sum decay too slowly around k = {peak} "
+                                      f"to be summed (more than {MAX_TERMS} terms)")
+            k += direction
+        if direction == 1:
+            total += mpmath.nsum(body, [k + 1, mpmath.inf])
+    return total
 
 
 def _mp(bound):

@@ -15,23 +15,8 @@ from klsym.cli import main
 from klsym.verify import supported_pairs
 
 #: (pair, check) -> what fails (seed 0, 5 points), found by this harness and
-#: left as documented limits (README "Limits"): all at extreme parameters,
-#: where the closed form is a difference of huge terms or of numbers near 1
+#: left as a documented limit (README "Known limits")
 KNOWN_DEFECTS = {
-    ("dirichlet[2] || dirichlet[2]", "generated kl"):
-        "alpha near 5e5: log-gamma terms of 6e6 cancel to 1334: relative error 3e-13",
-    ("dirichlet[2] || dirichlet[2]", "generated entropy"):
-        "alpha near 5e5: terms of 6e6 cancel to -6: error 4e-10",
-    ("dirichlet[2] || dirichlet[2]", "generated cross_entropy"):
-        "alpha near 5e5: error 5e-13 (target 1e-13)",
-    ("beta || uniform", "generated kl"):
-        "alpha near 3e7: terms of 5e8 cancel to 26: relative error 3.6e-9 (target 1e-11)",
-    ("beta || uniform", "generated entropy"):
-        "alpha near 3e7: terms of 5e8 cancel to -8: error 1.5e-8",
-    ("chisquared || gamma", "generated kl"):
-        "k near 9e5: relative error 2.7e-11 (target 1e-11)",
-    ("chisquared || gamma", "generated entropy"):
-        "k near 9e5: terms of 6e6 cancel to 8.6: error 6.8e-11",
     ("negativebinomial || negativebinomial", "closed forms"):
         "r, p near 1e-6: the entropy's log k! sum, evaluated by klsym.numeric (nsum), is "
         "6e-7 off, so H(p, q) != H(p) + KL",
