@@ -107,13 +107,16 @@ def _infinite_sum(body, lo, work):
     total = mpmath.mpf(0)
     for direction in (1, -1):
         k = peak if direction == 1 else peak - 1
-        count = 0
+        count, previous = 0, None
         while k >= lo:
             term = body(mpmath.mpf(k))
             total += term
             count += 1
-            if abs(term) <= negligible * abs(total) and _size(body, k + direction) <= abs(term):
+            # outward from the peak: stop once the terms shrink below notice
+            if previous is not None and abs(term) <= negligible * abs(total) \
+                    and abs(term) <= abs(previous):
                 break
+            previous = term
             if count > MAX_TERMS:
                 raise ArithmeticError(f"the terms of the sum decay too slowly around k = {peak} "
                                       f"to be summed (more than {MAX_TERMS} terms)")

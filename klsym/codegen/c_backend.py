@@ -12,7 +12,8 @@ Bessel functions) is refused when the source is generated.
 import sympy
 from sympy import S
 
-from .common import CANCELLED, EPS, FAR_APART, documentation, far_apart, prepared, series_arguments, shared
+from .common import (CANCELLED, EPS, FAR_APART, documentation, far_apart, prepared, series_arguments,
+                     shared, vector_entries)
 from .printers import functions_needed, printer as make_printer
 
 _INCLUDES = """#include <float.h>
@@ -127,13 +128,8 @@ def _parameter(argument):
 
 
 def _entries(plan):
-    lines, seen = [], set()
-    for a in plan.arguments:
-        for index, symbol in a.entries:
-            if index and symbol not in seen:
-                lines.append(f"    const double {symbol.name} = {a.name}[{_flat(a, index)}];")
-            seen.add(symbol)
-    return lines
+    return [f"    const double {symbol.name} = {a.name}[{_flat(a, index)}];"
+            for a, index, symbol in vector_entries(plan)]
 
 
 def _flat(argument, index):

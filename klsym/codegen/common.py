@@ -5,6 +5,7 @@ p and the differences."""
 import sympy
 
 from .. import __version__
+from .floating import LARGE_ARGUMENT
 from .printers import UnsupportedFunction, check_supported, fold_constants
 
 
@@ -20,6 +21,17 @@ def prepared(plan, backend):
     ratios = tuple(fold_constants(r) for r in plan.series.ratios) if plan.series else ()
     check_supported(backend, [e for _, e in branches] + list(series) + list(ratios), plan.title)
     return branches, series, ratios
+
+
+def vector_entries(plan):
+    """``(argument, index, symbol)`` for each scalar entry of a vector or
+    matrix argument, each symbol once (a symmetric matrix repeats its own)."""
+    seen = set()
+    for a in plan.arguments:
+        for index, symbol in a.entries:
+            if index and symbol not in seen:
+                yield a, index, symbol
+            seen.add(symbol)
 
 
 def large_form(plan, branches, backend):
@@ -113,7 +125,6 @@ def documentation(plan, accuracy, backend_note="", large=False):
               f"formed once from the inputs.\n\n") if plan.series is not None else ""
     accuracy = accuracy or "See klsym's test suite for the accuracy it was verified to."
     if large:
-        from .floating import LARGE_ARGUMENT
         series += (f"Where a log-gamma or digamma argument is at least {LARGE_ARGUMENT}, the closed "
                    f"form is\nevaluated with Stirling's series for those functions: their terms "
                    f"of size\nu log u cancel symbolically, before rounding.\n\n")

@@ -8,11 +8,9 @@ processor's cache; the series near p = q is evaluated only on the elements
 whose closed form cancelled.
 """
 
-import sympy
 from sympy import S
 
 from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, prepared
-from .floating import LARGE_ARGUMENT
 from .printers import printer as make_printer
 from .pyprint import (entries, large_function, series_call, series_functions, signature, symmetric,
                       tail_helpers, validation)

@@ -127,8 +127,7 @@ def _add_large(plan, closed):
     condition = sympy.Or(*[u >= LARGE_ARGUMENT for u in gamma_arguments(closed)])
     expr = for_floats(large)
     if plan.differences:
-        expr = _in_differences(expr, plan.differences)
-        expr = _near_one_logs(_log_pairs(expr, plan.differences), plan.differences)
+        expr = _written_in_differences(expr, plan.differences)
     plan.large = (condition, expr)
 
 
@@ -303,10 +302,15 @@ def _add_differences(plan, family, closed):
     pairs = [(to_p[s], to_q[s]) for s in family.params if closed.has(to_q[s])]
     plan.differences = {d: (q, p) for (p, q), d in zip(pairs, difference_symbols(pairs).values())}
     condition, expr = plan.branches[-1]
-    expr = _in_differences(expr, plan.differences)
-    expr = _near_one_logs(_log_pairs(expr, plan.differences), plan.differences)
-    plan.branches[-1] = (condition, expr)
+    plan.branches[-1] = (condition, _written_in_differences(expr, plan.differences))
     return pairs
+
+
+def _written_in_differences(expr, differences):
+    """``expr`` with the differences formed once from the inputs, and the
+    logs of twins that nearly cancel joined into one ``log1p``."""
+    expr = _in_differences(expr, differences)
+    return _near_one_logs(_log_pairs(expr, differences), differences)
 
 
 def _add_series(plan, family, closed):

@@ -14,6 +14,7 @@ from sympy.printing.c import C99CodePrinter
 from sympy.printing.numpy import NumPyPrinter
 
 from ..errors import KlsymError
+from .floating import LOGI0_SWITCH, LOGI0_TERMS
 
 
 class UnsupportedFunction(KlsymError, NotImplementedError):
@@ -46,8 +47,6 @@ def _logi0(where, minimum, log1p, log, i0e):
     ``y = x^2 / 4``, Horner form, as an inline ``lambda y``) below the switch, ``log(i0e(x)) + x`` above;
     the series is given ``min(x, switch)`` so that neither branch overflows
     (nor has an infinite gradient where it is not taken)."""
-    from .floating import LOGI0_SWITCH, LOGI0_TERMS
-
     def emit(printer, expr):
         x = printer._print(expr.args[0])
         series = "1.0"

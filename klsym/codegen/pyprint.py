@@ -5,7 +5,8 @@ helpers these call (``_inputs``, ``_require``, ``_close``)."""
 
 import sympy
 
-from .common import describe, far_apart, series_arguments, shared
+from .common import describe, far_apart, series_arguments, shared, vector_entries
+from .floating import LARGE_ARGUMENT, TAIL_SWITCH, digamma_tail, lgamma_tail
 
 
 def signature(plan, note):
@@ -23,13 +24,8 @@ def signature(plan, note):
 
 def entries(plan, indent):
     """``p1_p = p_p[..., 0]``: the scalar entries of vector and matrix arguments."""
-    lines, seen = [], set()
-    for a in plan.arguments:
-        for index, symbol in a.entries:
-            if index and symbol not in seen:
-                lines.append(f"{indent}{symbol.name} = {a.name}[..., {', '.join(map(str, index))}]")
-            seen.add(symbol)
-    return lines
+    return [f"{indent}{symbol.name} = {a.name}[..., {', '.join(map(str, index))}]"
+            for a, index, symbol in vector_entries(plan)]
 
 
 def symmetric(text):
@@ -112,8 +108,6 @@ def tail_helpers(names):
     functions ``names`` (maximum, where, log, gammaln, digamma): the series in
     Horner form from ``TAIL_SWITCH`` on, the function minus its main part below
     (both branches finite everywhere, so gradients through ``where`` are)."""
-    from .floating import TAIL_SWITCH, digamma_tail, lgamma_tail
-
     def horner(coefficients):
         text = repr(float(coefficients[-1]))
         for c in reversed(coefficients[:-1]):
@@ -141,8 +135,6 @@ def tail_helpers(names):
 def large_function(printer, large, arguments):
     """Source of ``_large(...)``: the large-argument form's value and the size
     of its terms."""
-    from .floating import LARGE_ARGUMENT
-
     terms = large[1].as_ordered_terms()
     lines = ["", "", f"def _large({', '.join(s.name for s in arguments)}):",
              f'    """Where a log-gamma or digamma argument is at least {LARGE_ARGUMENT}: the '
