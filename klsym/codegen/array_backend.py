@@ -9,7 +9,7 @@ is not chosen, so neither branch sends NaN into a gradient.
 
 from sympy import S
 
-from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, prepared
+from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared
 from .printers import printer as make_printer
 from .pyprint import (entries, large_function, series_call, series_functions, signature,
                       tail_helpers, validation)
@@ -174,9 +174,11 @@ PRELUDES = {"torch": _TORCH_PRELUDE, "jax": _JAX_PRELUDE}
 #: the functions the helpers of the large-argument form call
 TAIL_NAMES = {
     "torch": {"maximum": "torch.clamp_min", "where": "torch.where", "log": "torch.log",
-              "gammaln": "torch.lgamma", "digamma": "torch.special.digamma"},
+              "gammaln": "torch.lgamma", "digamma": "torch.special.digamma",
+              "i0e": "torch.special.i0e", "i1e": "torch.special.i1e"},
     "jax": {"maximum": "jax.numpy.maximum", "where": "jax.numpy.where", "log": "jax.numpy.log",
-            "gammaln": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma"},
+            "gammaln": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
+            "i0e": "jax.scipy.special.i0e", "i1e": "jax.scipy.special.i1e"},
 }
 NOTES = {"torch": "PyTorch tensors (differentiable), computed in float64; float32 in gives "
                   "float32 out.",
@@ -193,6 +195,7 @@ def module_source(plan, backend, accuracy=None):
     scalars = [s.name for s in plan.symbols]
     names = [a.name for a in plan.arguments]
     large, large_arguments = large_form(plan, branches, backend)
+    near_large = large_series(plan, backend)
 
     body = signature(plan, NOTES[backend])
     body.append(f"    ({', '.join(names)},), dtype = _inputs({', '.join(names)},)")
@@ -219,7 +222,7 @@ def module_source(plan, backend, accuracy=None):
             body.append(f"        value, size = _large({', '.join(s.name for s in large_arguments)})")
             body.append("        out = _where(large, value, out)")
         if plan.series is not None:
-            args = series_call(plan, series_terms)
+            args = series_call(plan, series_terms, near_large)
             body.append(f"    magnitude = {' + '.join(f'abs(t{i})' for i in range(len(terms)))}")
             if large:
                 body.append("    if use_large:")
@@ -248,10 +251,10 @@ def module_source(plan, backend, accuracy=None):
         body.append("    out = _nonnegative(out)  # rounding never makes a divergence negative")
     body.append("    return _output(out, dtype)")
     if plan.series is not None:
-        body += series_functions(plan, printer, series_terms, ratios, "_where")
+        body += series_functions(plan, printer, series_terms, ratios, "_where", near_large)
     if large:
         body += large_function(printer, large, large_arguments)
-        body += tail_helpers(TAIL_NAMES[backend])
+    body += tail_helpers(TAIL_NAMES[backend], ([large[1]] if large else []) + list(near_large[1] if near_large else []))
     header = (f'"""{documentation(plan, accuracy, NOTES[backend], bool(large))}"""\n{PRELUDES[backend]}\n'
               f"SERIES_BELOW = {plan.switch!r}\nCANCELLED = {CANCELLED!r}\n"
               f"FAR_APART = {FAR_APART!r}\nEPS = {EPS!r}\n\n\n")

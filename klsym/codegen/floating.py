@@ -19,6 +19,8 @@ The rules are general identities, applied to whatever a derivation produced
   or tiny numbers is formed before its log); only exponentials leave a log.
 """
 
+from functools import lru_cache
+
 import sympy
 from sympy import Add, Function, Mul, S
 from sympy.codegen.cfunctions import expm1, log1p
@@ -210,14 +212,22 @@ def _xlogy(term):
 # loses about ``log10(u)`` digits in floating point.  Stirling's series
 # separates each into an elementary main part, which SymPy combines
 # symbolically (``(a - 1/2) log a - (a - 1) log a = log(a) / 2``: the large
-# parts cancel exactly, before any rounding), and a small tail.
+# parts cancel exactly, before any rounding), and a small tail.  The modified
+# Bessel functions of a large ``x`` are treated alike: ``log I_0(x)`` is
+# ``x - log(2 pi x) / 2`` plus a tail, and ``I_1(x) / I_0(x)`` is
+# ``1 - 1 / (2 x)`` plus a tail (the von Mises entropy is
+# ``log I_0(k) - k I_1(k) / I_0(k)``: two terms of size ``k``).
 
 #: arguments from which the tails are summed as series (below: by subtraction)
 TAIL_SWITCH = 10
 #: terms of Stirling's series summed (at u = 10 the next one is below 1e-19)
 TAIL_TERMS = 10
-#: a gamma-function argument from which the large-argument form is used
+#: a gamma- or Bessel-function argument from which the large-argument form is used
 LARGE_ARGUMENT = 100
+#: the Bessel tails' asymptotic series: from this argument on, this many terms
+#: (at x = 50 the error of 16 terms is below 1e-17 of the tail)
+BESSEL_TAIL_SWITCH = 50
+BESSEL_TAIL_TERMS = 16
 
 
 def _stirling_main(u):
@@ -254,43 +264,223 @@ class digamma_tail(Function):
         return [-sympy.bernoulli(2 * n) / (2 * n) for n in range(1, TAIL_TERMS + 1)]
 
 
+def _logi0_main(x):
+    return x - sympy.log(2 * sympy.pi * x) / 2
+
+
+class logi0_tail(Function):
+    """``log I_0(x) - x + log(2 pi x) / 2`` (about ``1/(8 x)``), ``x > 0``."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec):
+        x = self.args[0]
+        return (sympy.log(sympy.besseli(0, x)) - _logi0_main(x))._eval_evalf(prec)
+
+    def fdiff(self, argindex=1):
+        return bessel_ratio_tail(self.args[0])
+
+    @staticmethod
+    def coefficients():
+        """``b_k`` of ``sum_k b_k / x^k`` (``k = 1 ..``): the log of the
+        asymptotic series ``sum_k ((2k-1)!!)^2 / (k! 8^k x^k)`` of
+        ``sqrt(2 pi x) exp(-x) I_0(x)``."""
+        return list(_bessel_log_coefficients())
+
+
+class bessel_ratio_tail(Function):
+    """``I_1(x) / I_0(x) - 1 + 1 / (2 x)`` (about ``-1/(8 x^2)``), the
+    derivative of :class:`logi0_tail`."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec):
+        x = self.args[0]
+        return (sympy.besseli(1, x) / sympy.besseli(0, x) - 1 + 1 / (2 * x))._eval_evalf(prec)
+
+    @staticmethod
+    def coefficients():
+        """``c_k`` of ``sum_k c_k / x^(k + 1)``: the derivative, term by term,
+        of :meth:`logi0_tail.coefficients`."""
+        return [-k * b for k, b in enumerate(_bessel_log_coefficients(), start=1)]
+
+
+def _bessel_log_coefficients():
+    w = sympy.Symbol("w")
+    scaled = sum(sympy.factorial2(2 * k - 1) ** 2 / (sympy.factorial(k) * 8 ** k) * w ** k
+                 for k in range(BESSEL_TAIL_TERMS + 1))
+    series = sympy.series(sympy.log(scaled), w, 0, BESSEL_TAIL_TERMS + 1).removeO()
+    return tuple(series.coeff(w, k) for k in range(1, BESSEL_TAIL_TERMS + 1))
+
+
+_bessel_log_coefficients = lru_cache(maxsize=None)(_bessel_log_coefficients)
+
+
 def gamma_arguments(expr):
     """The arguments of the log-gamma and digamma calls of ``expr``."""
     return sorted({f.args[-1] for f in expr.atoms(sympy.loggamma, sympy.polygamma)
                    if isinstance(f, sympy.loggamma) or f.args[0] == 0}, key=sympy.default_sort_key)
 
 
+def bessel_arguments(expr):
+    """The nonnegative arguments of the ``I_0`` and ``I_1`` of ``expr``."""
+    return sorted({f.args[1] for f in expr.atoms(sympy.besseli)
+                   if f.args[0] in (0, 1) and f.args[1].is_nonnegative}, key=sympy.default_sort_key)
+
+
+def large_arguments(expr):
+    """The arguments whose size selects the large-argument form of ``expr``."""
+    return gamma_arguments(expr) + [x for x in bessel_arguments(expr) if x not in gamma_arguments(expr)]
+
+
 def large_argument_form(expr):
     """``expr`` with each ``loggamma(u)`` and ``digamma(u)`` split into its
-    Stirling main part and tail, the main parts combined (expanded: equal
-    large terms cancel exactly); None if ``expr`` has neither function."""
-    if not gamma_arguments(expr):
+    Stirling main part and tail, each ``log I_0(x)`` and ``I_1(x) / I_0(x)``
+    into their asymptotic main parts and tails, the main parts combined
+    (expanded: equal large terms cancel exactly); None if ``expr`` has none
+    of these functions."""
+    if not large_arguments(expr):
         return None
     expr = expr.replace(lambda e: isinstance(e, sympy.loggamma),
                         lambda e: _stirling_main(e.args[0]) + lgamma_tail(e.args[0]))
     expr = expr.replace(lambda e: isinstance(e, sympy.polygamma) and e.args[0] == 0,
                         lambda e: sympy.log(e.args[1]) - 1 / (2 * e.args[1])
                         + digamma_tail(e.args[1]))
+    if bessel_arguments(expr):
+        expr = expr.replace(lambda e: isinstance(e, sympy.log) and e.has(sympy.besseli), _bessel_logs)
+        expr = expr.replace(lambda e: isinstance(e, logi0),
+                            lambda e: _logi0_main(e.args[0]) + logi0_tail(e.args[0]))
+        expr = expr.replace(
+            lambda e: isinstance(e, sympy.besseli) and e.args[0] == 1 and e.args[1].is_nonnegative,
+            lambda e: sympy.besseli(0, e.args[1]) * (1 - 1 / (2 * e.args[1])
+                                                     + bessel_ratio_tail(e.args[1])))
     expr = sympy.expand(expr, log=False, multinomial=False, power_base=False, power_exp=False)
-    return _shared_coefficient_logs(expr)
+    return _versines(_shared_coefficient_logs(expr))
+
+
+def _versines(expr):
+    """``c - c cos(u)`` -> ``2 c sin(u/2)**2``: exact where ``u`` is small and
+    ``c`` large (a von Mises concentration times ``1 - cos`` of the angle
+    between the means)."""
+    terms = list(Add.make_args(expr))
+    for term in list(terms):
+        cosines = [f for f in Mul.make_args(term) if isinstance(f, sympy.cos)]
+        if len(cosines) != 1 or term not in terms:
+            continue
+        c = -term / cosines[0]
+        if c in terms:
+            terms.remove(term)
+            terms.remove(c)
+            terms.append(2 * c * sympy.sin(cosines[0].args[0] / 2) ** 2)
+    return Add(*terms)
 
 
 def _shared_coefficient_logs(expr):
     """``c log a - c log b + c log e`` -> ``c log(a e / b)`` for a symbolic
-    ``c``: the ratio is near 1 where the logs are large and nearly cancel."""
+    ``c``, and ``c log a - c log b`` -> ``c log(a / b)`` for a number ``c``:
+    the ratio is near 1 where the logs are large and nearly cancel."""
     groups, rest = {}, []
     for term in Add.make_args(expr):
         logs = [f for f in Mul.make_args(term) if isinstance(f, sympy.log)]
         if len(logs) == 1:
             number, weight = (term / logs[0]).as_coeff_Mul()
-            if weight.free_symbols:
+            if weight.free_symbols or logs[0].free_symbols:
                 groups.setdefault((weight, abs(number)), []).append((sympy.sign(number), logs[0]))
                 continue
         rest.append(term)
     for (weight, number), logs in groups.items():
-        if len(logs) == 1:
-            (sign, lg), = logs
-            rest.append(sign * number * weight * lg)
+        numeric = not weight.free_symbols
+        if len(logs) == 1 or numeric and sorted(sign for sign, _ in logs) != [-1, 1]:
+            # with a number for weight only a ratio of two is joined (a product
+            # of several large parameters could overflow)
+            rest += [sign * number * weight * lg for sign, lg in logs]
         else:
             rest.append(number * weight * sympy.log(Mul(*[lg.args[0] ** sign for sign, lg in logs])))
     return Add(*rest)
+
+
+def _bessel_down(e):
+    """``I_n(x)``, ``n >= 2``, through ``I_0`` and ``I_1``:
+    ``I_n = I_(n-2) - 2 (n - 1) / x I_(n-1)``."""
+    n, x = e.args
+    low = [sympy.besseli(0, x), sympy.besseli(1, x)]
+    for k in range(2, int(n) + 1):
+        low.append(sympy.expand(low[k - 2] - 2 * (k - 1) / x * low[k - 1]))
+    return low[int(n)]
+
+
+def large_series_terms(terms):
+    """The terms of a near-equal series with each ``I_n(x)`` (integer
+    ``n >= 1``, ``x >= 0``) written as ``I_0(x)`` times the asymptotic ratio
+    ``1 - 1/(2x) + bessel_ratio_tail(x)`` (``n >= 2`` through the
+    recurrence), multiplied out so that ``I_0`` cancels and so do the large
+    parts of the coefficients: the Fisher information of a von Mises
+    concentration, ``1 - A/k - A**2`` with ``A = I_1/I_0``, is ``1/(2 k^2)``
+    from terms of size 1.  None when the terms have no such function, or
+    when a term is not a ratio of Bessel functions of equal degree (then
+    ``I_0`` would not cancel)."""
+    bessels = {f for t in terms for f in t.atoms(sympy.besseli)
+               if f.args[0].is_integer and f.args[0] >= 0 and f.args[1].is_nonnegative}
+    xs = sorted({f.args[1] for f in bessels if f.args[0] >= 1}, key=sympy.default_sort_key)
+    if not xs or any(not x.is_Symbol for x in xs):
+        return None
+    # per argument x: I_0 -> i0 (a symbol), I_1 -> i0 (1 - w/2 + r), w = 1/x;
+    # I_0 cancels from every term exactly when setting i0 to 1 and to 2 agree
+    out = []
+    table = {}
+    for x in xs:
+        i0, r, w = (sympy.Dummy(f"{name}_{x}", positive=True) for name in ("i0", "r", "w"))
+        low = [i0, i0 * (1 - w / 2 + r)]
+        top = max(int(f.args[0]) for f in bessels if f.args[1] == x)
+        for k in range(2, top + 1):
+            low.append(sympy.expand(low[k - 2] - 2 * (k - 1) * w * low[k - 1]))
+        table[x] = (i0, r, w, low)
+    for t in terms:
+        t = t.replace(lambda e: isinstance(e, sympy.besseli) and e in bessels,
+                      lambda e: table[e.args[1]][3][int(e.args[0])])
+        t = t.replace(lambda e: isinstance(e, sympy.Pow) and e.base in table and e.exp.is_Integer
+                      and e.exp < 0, lambda e: table[e.base][2] ** (-e.exp))
+        ones = {table[x][0]: 1 for x in xs}
+        twos = {table[x][0]: 2 for x in xs}
+        gens = sorted(t.free_symbols - set(ones), key=str)
+        ring, *_ = sympy.polys.rings.ring(gens, sympy.QQ)
+        try:
+            t1 = _in_ring(t.xreplace(ones), ring)
+            if t1 != _in_ring(t.xreplace(twos), ring):
+                return None
+        except ValueError:
+            return None
+        t1 = ring.to_expr(t1) if hasattr(ring, "to_expr") else t1.as_expr()
+        back = {}
+        for x in xs:
+            _, r, w, _ = table[x]
+            back[r], back[w] = bessel_ratio_tail(x), 1 / x
+        out.append(t1.xreplace(back))
+    return tuple(out)
+
+
+def _in_ring(expr, ring):
+    """``expr`` (sums, products and natural powers of the ring's symbols and
+    rationals) as a polynomial of ``ring``, multiplied out there (much faster
+    than SymPy's ``expand`` on large terms); ValueError otherwise."""
+    if expr.is_Rational:
+        return ring(expr)
+    if expr.is_Symbol:
+        return ring(expr) if expr in ring.symbols else _not_polynomial(expr)
+    if isinstance(expr, Add):
+        out = ring.zero
+        for a in expr.args:
+            out += _in_ring(a, ring)
+        return out
+    if isinstance(expr, Mul):
+        out = ring.one
+        for a in expr.args:
+            out *= _in_ring(a, ring)
+        return out
+    if isinstance(expr, sympy.Pow) and expr.exp.is_Integer and expr.exp >= 0:
+        return _in_ring(expr.base, ring) ** int(expr.exp)
+    return _not_polynomial(expr)
+
+
+def _not_polynomial(expr):
+    raise ValueError(f"not a polynomial: {expr}")

@@ -10,14 +10,15 @@ whose closed form cancelled.
 
 from sympy import S
 
-from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, prepared
+from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared
 from .printers import printer as make_printer
 from .pyprint import (entries, large_function, series_call, series_functions, signature, symmetric,
                       tail_helpers, validation)
 
 #: the functions the helpers of the large-argument form call
 TAIL_NAMES = {"maximum": "numpy.maximum", "where": "numpy.where", "log": "numpy.log",
-              "gammaln": "scipy.special.gammaln", "digamma": "scipy.special.digamma"}
+              "gammaln": "scipy.special.gammaln", "digamma": "scipy.special.digamma",
+              "i0e": "scipy.special.i0e", "i1e": "scipy.special.i1e"}
 
 #: elements per block: the temporaries of a block stay in the processor's
 #: cache (measured: 65536 is 1.3x faster than 16384 or than no blocks)
@@ -32,6 +33,7 @@ def module_source(plan, accuracy=None):
     scalars = [s.name for s in plan.symbols]
     names = [a.name for a in plan.arguments]
     large, large_arguments = large_form(plan, branches, "numpy")
+    near_large = large_series(plan, "numpy")
 
     body = signature(plan, "NumPy arrays, float32 in gives float32 out; scalars give a scalar.")
     body.append(f"    ({', '.join(names)},), dtype = _inputs({', '.join(names)},)")
@@ -105,12 +107,12 @@ def module_source(plan, accuracy=None):
     if series:
         body.append("        if suspect.any():")
         body.append(f"            _gather(candidates, suspect, offset, magnitude, "
-                    f"({series_call(plan, series_terms)},))")
+                    f"({series_call(plan, series_terms, near_large)},))")
     if plan.series is not None:
-        body += series_functions(plan, printer, series_terms, ratios, "numpy.where")
+        body += series_functions(plan, printer, series_terms, ratios, "numpy.where", near_large)
     if large:
         body += large_function(printer, large, large_arguments)
-        body += tail_helpers(TAIL_NAMES)
+    body += tail_helpers(TAIL_NAMES, ([large[1]] if large else []) + list(near_large[1] if near_large else []))
     return _header(plan, accuracy, large) + "\n".join(body) + "\n"
 
 

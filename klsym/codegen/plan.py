@@ -18,7 +18,8 @@ from sympy.codegen.cfunctions import log1p
 from ..budget import time_budget
 from ..derive import cross_entropy, entropy, kl
 from ..errors import DerivationError
-from .floating import LARGE_ARGUMENT, for_floats, gamma_arguments, large_argument_form, xlog1py, xlogy
+from .floating import (LARGE_ARGUMENT, bessel_arguments, for_floats, large_argument_form, large_arguments,
+                       large_series_terms, xlog1py, xlogy)
 from .series import NearEqualSeries, difference_symbols, near_equal_series, switch_point
 
 QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
@@ -52,9 +53,12 @@ class Plan:
     switch: float = 0.0          # series size below which the series is used
     differences: dict = field(default_factory=dict)  # d symbol -> (q symbol, p symbol)
     nonnegative: bool = False
-    #: ``(condition, expression)``: where a log-gamma or digamma argument is
-    #: large, the last branch with Stirling's series for them, or None
+    #: ``(condition, expression)``: where a log-gamma, digamma or Bessel
+    #: argument is large, the last branch with their asymptotic series, or None
     large: object = None
+    #: ``(condition, NearEqualSeries)``: where a Bessel argument of the series
+    #: is large, the series with the functions' asymptotic ratios, or None
+    large_series: object = None
 
     @property
     def symbols(self):
@@ -119,15 +123,17 @@ def make_plan(quantity, fp, fq=None):
 
 
 def _add_large(plan, closed):
-    """The last branch for large log-gamma and digamma arguments, where the
-    closed form is a difference of terms of size ``u log u``."""
+    """The last branch for large log-gamma, digamma and Bessel-function
+    arguments, where the closed form is a difference of terms of size
+    ``u log u`` (``x`` for the Bessel functions)."""
     large = large_argument_form(closed)
     if large is None:
         return
-    condition = sympy.Or(*[u >= LARGE_ARGUMENT for u in gamma_arguments(closed)])
+    condition = sympy.Or(*[u >= LARGE_ARGUMENT for u in large_arguments(closed)])
     expr = for_floats(large)
     if plan.differences:
-        expr = _written_in_differences(expr, plan.differences)
+        expr = _rational_gap(_written_in_differences(expr, plan.differences), plan.differences,
+                             vanishing=False)
     plan.large = (condition, expr)
 
 
@@ -174,12 +180,16 @@ def _in_differences(expr, differences):
     return expr.replace(lambda e: isinstance(e, sympy.Add), lambda e: _pair_twins(e, differences))
 
 
-def _rational_gap(expr, differences):
+def _rational_gap(expr, differences, vanishing=True):
     """The rational terms of ``expr`` (no functions), when their sum vanishes at
     p = q, as one fraction whose numerator is written in the differences:
     ``-1/2 + (sigma_p**2 + d_mu**2)/(2 sigma_q**2)`` ->
     ``(d_mu**2 - d_sigma (2 sigma_p + d_sigma))/(2 sigma_q**2)``, small
-    where p is near q instead of a difference of two numbers near 1/2."""
+    where p is near q instead of a difference of two numbers near 1/2.
+    With ``vanishing=False`` also where their sum at p = q is not 0 (a
+    cross-entropy's ``alpha_p beta_q / beta_p - alpha_q``: two terms of size
+    ``alpha`` whose difference ``(alpha_p d_beta - beta_p d_alpha) / beta_p``
+    is what remains)."""
     terms = sympy.Add.make_args(expr)
     rational = [t for t in terms if not t.has(sympy.Function) and
                 t.free_symbols & {q for q, _ in differences.values()}]
@@ -190,7 +200,8 @@ def _rational_gap(expr, differences):
     numerator, denominator = sympy.fraction(sympy.together(part))
     moved = {q: p + d for d, (q, p) in differences.items()}
     gap = sympy.expand(numerator.subs(moved, simultaneous=True))
-    if gap == 0 or not all(t.has(*differences) for t in sympy.Add.make_args(gap)):
+    if gap == 0 or not any(t.has(*differences) for t in sympy.Add.make_args(gap)) or \
+            vanishing and not all(t.has(*differences) for t in sympy.Add.make_args(gap)):
         return expr
     rest = [t for t in terms if t not in rational and t not in constants]
     return sympy.Add(*rest, sympy.factor_terms(gap) / denominator)
@@ -303,6 +314,9 @@ def _add_differences(plan, family, closed):
     plan.differences = {d: (q, p) for (p, q), d in zip(pairs, difference_symbols(pairs).values())}
     condition, expr = plan.branches[-1]
     plan.branches[-1] = (condition, _written_in_differences(expr, plan.differences))
+    if plan.quantity == "cross_entropy":
+        plan.branches[-1] = (condition, _rational_gap(plan.branches[-1][1], plan.differences,
+                                                      vanishing=False))
     return pairs
 
 
@@ -335,3 +349,10 @@ def _add_series(plan, family, closed):
     plan.series = NearEqualSeries(tuple(for_floats(t) for t in series.terms),
                                   series.differences, series.order, series.first_order)
     plan.switch = switch_point(series.order)
+    large = large_series_terms(series.terms)
+    if large is not None:
+        arguments = {x for t in series.terms for x in bessel_arguments(t)}
+        condition = sympy.Or(*[x >= LARGE_ARGUMENT for x in sorted(arguments, key=sympy.default_sort_key)])
+        plan.large_series = (condition, NearEqualSeries(tuple(for_floats(t) for t in large),
+                                                        series.differences, series.order,
+                                                        series.first_order))

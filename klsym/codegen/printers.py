@@ -59,12 +59,16 @@ def _logi0(where, minimum, log1p, log, i0e):
     return emit
 
 
-def _stirling_tail(kind):
-    """``lgamma_tail(u)`` / ``digamma_tail(u)`` (see :mod:`klsym.codegen.floating`)
-    as a call of the helper the NumPy module defines with them."""
+def _tail(kind):
+    """``lgamma_tail(u)``, ``digamma_tail(u)``, ``logi0_tail(x)``,
+    ``bessel_ratio_tail(x)`` (see :mod:`klsym.codegen.floating`) as a call of
+    the helper the generated module defines with them."""
     def emit(printer, expr):
         return f"_{kind}_tail({printer._print(expr.args[0])})"
     return emit
+
+
+TAILS = {f"{kind}_tail": _tail(kind) for kind in ("lgamma", "digamma", "logi0", "bessel_ratio")}
 
 
 def _polygamma(digamma, polygamma):
@@ -122,8 +126,7 @@ FUNCTIONS = {
         "ive": lambda p, e: f"{p._fmt('scipy.special.ive')}({p._print(e.args[0])}, {p._print(e.args[1])})",
         "logi0": _logi0("numpy.where", "numpy.minimum", "numpy.log1p", "numpy.log",
                         "scipy.special.i0e"),
-        "lgamma_tail": _stirling_tail("lgamma"), "digamma_tail": _stirling_tail("digamma"),
-        "expint": _expint("scipy.special.exp1"), "erf": "scipy.special.erf",
+        **TAILS, "expint": _expint("scipy.special.exp1"), "erf": "scipy.special.erf",
         "erfc": "scipy.special.erfc", "zeta": _hurwitz_zeta("scipy.special.zeta")}),
     "torch": _python_table("torch", {
         "loggamma": "torch.lgamma", "gamma": _gamma_through_loggamma,
@@ -132,8 +135,7 @@ FUNCTIONS = {
         "ive": _scaled_bessel({0: "torch.special.i0e", 1: "torch.special.i1e"}),
         "logi0": _logi0("torch.where", "torch.clamp_max", "torch.log1p", "torch.log",
                         "torch.special.i0e"),
-        "lgamma_tail": _stirling_tail("lgamma"), "digamma_tail": _stirling_tail("digamma"),
-        "erf": "torch.special.erf", "erfc": "torch.special.erfc",
+        **TAILS, "erf": "torch.special.erf", "erfc": "torch.special.erfc",
         "zeta": _hurwitz_zeta("torch.special.zeta")}),
     "jax": _python_table("jax.numpy", {
         "loggamma": "jax.scipy.special.gammaln", "gamma": "jax.scipy.special.gamma",
@@ -142,8 +144,7 @@ FUNCTIONS = {
         "ive": _scaled_bessel({0: "jax.scipy.special.i0e", 1: "jax.scipy.special.i1e"}),
         "logi0": _logi0("jax.numpy.where", "jax.numpy.minimum", "jax.numpy.log1p",
                         "jax.numpy.log", "jax.scipy.special.i0e"),
-        "lgamma_tail": _stirling_tail("lgamma"), "digamma_tail": _stirling_tail("digamma"),
-        "expint": _expint("jax.scipy.special.exp1"), "erf": "jax.scipy.special.erf",
+        **TAILS, "expint": _expint("jax.scipy.special.exp1"), "erf": "jax.scipy.special.erf",
         "erfc": "jax.scipy.special.erfc", "zeta": _hurwitz_zeta("jax.scipy.special.zeta")}),
     "c99": {f: f for f in ("exp", "log", "log1p", "expm1", "cos", "sin", "sqrt", "floor",
                            "erf", "erfc")}

@@ -6,7 +6,8 @@ helpers these call (``_inputs``, ``_require``, ``_close``)."""
 import sympy
 
 from .common import describe, far_apart, series_arguments, shared, vector_entries
-from .floating import LARGE_ARGUMENT, TAIL_SWITCH, digamma_tail, lgamma_tail
+from .floating import (BESSEL_TAIL_SWITCH, LARGE_ARGUMENT, TAIL_SWITCH, bessel_ratio_tail, digamma_tail,
+                       lgamma_tail, logi0_tail)
 
 
 def signature(plan, note):
@@ -67,24 +68,47 @@ def validation(plan, printer, indent, extra="", arrays=None, bounds=False):
     return lines
 
 
-def series_functions(plan, printer, terms, ratios, where):
+def series_functions(plan, printer, terms, ratios, where, large=None):
     """``_size`` (the ratio of successive series terms), ``_near`` (no
     positive parameter far from its twin) and ``_series`` (the Taylor series
-    near p = q, highest terms first)."""
-    args = ", ".join(s.name for s in series_arguments(plan, terms))
+    near p = q, highest terms first).  With ``large`` (``(condition, terms,
+    ratios)``, :func:`klsym.codegen.common.large_series`) ``_size`` and
+    ``_series`` take those where the condition holds."""
+    args = series_call(plan, terms, large)
     code = printer.doprint
-    lines = ["", "", f"def _size({args}):",
-             '    """Ratio of successive series terms: the series is used where it is small."""']
-    assignments, (lead, size) = shared(list(ratios), "s")
-    lines += [f"    {name} = {code(value)}" for name, value in assignments]
-    lines.append(f"    lead = {code(lead)}")
-    lines.append(f"    return {where}(lead == 0, 0.0, {code(size)})")
+    suffix = "_plain" if large else ""
+    lines = _size_and_series(plan, code, args, terms, ratios, where, suffix)
+    if large:
+        condition, large_terms, large_ratios = large
+        lines += _size_and_series(plan, code, args, large_terms, large_ratios, where, "_large")
+        for name, doc in (("_size", "Ratio of successive series terms"),
+                          ("_series", "The series and its last term")):
+            lines += ["", "", f"def {name}({args}):",
+                      f'    """{doc}: where {condition} with the asymptotic ratios of the '
+                      'Bessel functions."""',
+                      f"    large = {code(condition)}",
+                      f"    plain, big = {name}_plain({args}), {name}_large({args})"]
+            if name == "_size":
+                lines.append(f"    return {where}(large, big, plain)")
+            else:
+                lines.append(f"    return {where}(large, big[0], plain[0]), "
+                             f"{where}(large, big[1], plain[1])")
     lines += ["", "", f"def _near({args}):",
               '    """Where no positive parameter is FAR_APART (relative) from its twin: the'
               , '    series cannot converge beyond (the KL is singular where one reaches 0)."""']
     far = [f"(abs({d.name} / {p.name}) < FAR_APART)" for d, p in far_apart(plan)]
     lines.append(f"    return {' & '.join(far) if far else 'True'}")
-    lines += ["", "", f"def _series({args}):",
+    return lines
+
+
+def _size_and_series(plan, code, args, terms, ratios, where, suffix):
+    lines = ["", "", f"def _size{suffix}({args}):",
+             '    """Ratio of successive series terms: the series is used where it is small."""']
+    assignments, (lead, size) = shared(list(ratios), "s")
+    lines += [f"    {name} = {code(value)}" for name, value in assignments]
+    lines.append(f"    lead = {code(lead)}")
+    lines.append(f"    return {where}(lead == 0, 0.0, {code(size)})")
+    lines += ["", "", f"def _series{suffix}({args}):",
               f'    """The Taylor series near p = q to order {plan.series.order}, and its '
               'last term."""']
     assignments, terms = shared(list(terms), "s")
@@ -97,17 +121,22 @@ def series_functions(plan, printer, terms, ratios, where):
     return lines
 
 
-def series_call(plan, terms):
-    """The argument list ``(mu_p, sigma_p, d_mu, d_sigma)`` of the series functions."""
-    return ", ".join(s.name for s in series_arguments(plan, terms))
+def series_call(plan, terms, large=None):
+    """The argument list ``(mu_p, sigma_p, d_mu, d_sigma)`` of the series
+    functions (those of the large-argument series too)."""
+    every = list(terms) + (list(large[1]) + [large[0]] if large else [])
+    return ", ".join(s.name for s in series_arguments(plan, every))
 
 
-def tail_helpers(names):
-    """Source of ``_lgamma_tail`` and ``_digamma_tail`` (the tails of
-    Stirling's series, :mod:`klsym.codegen.floating`) with the target's
-    functions ``names`` (maximum, where, log, gammaln, digamma): the series in
-    Horner form from ``TAIL_SWITCH`` on, the function minus its main part below
-    (both branches finite everywhere, so gradients through ``where`` are)."""
+def tail_helpers(names, exprs):
+    """Source of the tail helpers the expressions ``exprs`` call (``_lgamma_tail``,
+    ``_digamma_tail``: Stirling's series; ``_logi0_tail``,
+    ``_bessel_ratio_tail``: the Bessel functions' asymptotic series; see
+    :mod:`klsym.codegen.floating`) with the target's functions ``names``
+    (maximum, where, log, gammaln, digamma, i0e, i1e): the series in Horner
+    form from the switch on, the function minus its main part below (both
+    branches finite for positive arguments, so gradients through ``where``
+    are)."""
     def horner(coefficients):
         text = repr(float(coefficients[-1]))
         for c in reversed(coefficients[:-1]):
@@ -116,20 +145,42 @@ def tail_helpers(names):
 
     half_log_2pi = float(sympy.log(2 * sympy.pi) / 2)
     n = names
-    return ["", "", "def _lgamma_tail(u):",
+    used = {type(f).__name__ for e in exprs for f in e.atoms(sympy.Function)}
+    helpers = {
+        "lgamma_tail": [
+            "def _lgamma_tail(u):",
             '    """log Gamma(u) - (u - 1/2) log u + u - log(2 pi) / 2."""',
             f"    v = {n['maximum']}(u, {TAIL_SWITCH}.0)",
             "    w = 1.0 / (v * v)",
             f"    series = ({horner(lgamma_tail.coefficients())}) / v",
             f"    return {n['where']}(u >= {TAIL_SWITCH}, series, {n['gammaln']}(u) "
-            f"- (u - 0.5) * {n['log']}(u) + u - {half_log_2pi!r})",
-            "", "", "def _digamma_tail(u):",
+            f"- (u - 0.5) * {n['log']}(u) + u - {half_log_2pi!r})"],
+        "digamma_tail": [
+            "def _digamma_tail(u):",
             '    """psi(u) - log u + 1 / (2 u)."""',
             f"    v = {n['maximum']}(u, {TAIL_SWITCH}.0)",
             "    w = 1.0 / (v * v)",
             f"    series = w * ({horner(digamma_tail.coefficients())})",
             f"    return {n['where']}(u >= {TAIL_SWITCH}, series, {n['digamma']}(u) "
-            f"- {n['log']}(u) + 0.5 / u)"]
+            f"- {n['log']}(u) + 0.5 / u)"],
+        "logi0_tail": [
+            "def _logi0_tail(x):",
+            '    """log I_0(x) - x + log(2 pi x) / 2, x > 0."""',
+            f"    v = {n['maximum']}(x, {BESSEL_TAIL_SWITCH}.0)",
+            "    w = 1.0 / v",
+            f"    series = w * ({horner(logi0_tail.coefficients())})",
+            f"    return {n['where']}(x >= {BESSEL_TAIL_SWITCH}, series, {n['log']}({n['i0e']}(x)) "
+            f"+ 0.5 * {n['log']}(x) + {half_log_2pi!r})"],
+        "bessel_ratio_tail": [
+            "def _bessel_ratio_tail(x):",
+            '    """I_1(x) / I_0(x) - 1 + 1 / (2 x), x > 0."""',
+            f"    v = {n['maximum']}(x, {BESSEL_TAIL_SWITCH}.0)",
+            "    w = 1.0 / v",
+            f"    series = w * w * ({horner(bessel_ratio_tail.coefficients())})",
+            f"    return {n['where']}(x >= {BESSEL_TAIL_SWITCH}, series, {n['i1e']}(x) / {n['i0e']}(x) "
+            f"- 1.0 + 0.5 / x)"],
+    }
+    return [line for name, lines in helpers.items() if name in used for line in ["", ""] + lines]
 
 
 def large_function(printer, large, arguments):
@@ -137,8 +188,8 @@ def large_function(printer, large, arguments):
     of its terms."""
     terms = large[1].as_ordered_terms()
     lines = ["", "", f"def _large({', '.join(s.name for s in arguments)}):",
-             f'    """Where a log-gamma or digamma argument is at least {LARGE_ARGUMENT}: the '
-             f'closed form\n    with Stirling\'s series for them (their large terms '
+             f'    """Where a log-gamma, digamma or Bessel argument is at least {LARGE_ARGUMENT}: '
+             f'the closed\n    form with their asymptotic series (their large terms '
              f'cancelled symbolically);\n    the value and the size of its terms."""']
     lines += [f"    l{i} = {printer.doprint(term)}" for i, term in enumerate(terms)]
     lines.append(f"    return {' + '.join(f'l{i}' for i in range(len(terms)))}, "
