@@ -221,6 +221,21 @@ LARGE_SHAPES = [
     ["chisquared", "gamma", "--p", "k=867328",
      "--q", "alpha=2.015625,beta=0.0000002277083694934844970703125"],
     ["inversegamma", "inversegamma", "--p", "alpha=1000000,beta=2", "--q", "alpha=1300000,beta=1"],
+    # a cross-entropy whose rational terms alpha_p beta_q / beta_p - alpha_q
+    # are of size 1e6 and cancel (written in the differences)
+    ["gamma", "gamma", "--p", "alpha=1000000,beta=2", "--q", "alpha=1000000,beta=2.5"],
+]
+
+#: von Mises concentrations of 150 to 1e8: log I0(kappa) and kappa I1/I0 are
+#: terms of size kappa (the entropy lost 8 digits at 1e8), and near p = q
+#: the series' Fisher information 1 - A/kappa - A^2 (A = I1/I0) is 1/(2
+#: kappa^2) from terms of size 1 (the KL lost 9 digits at kappa = 2000)
+LARGE_CONCENTRATIONS = [
+    ["--p", "mu=0.25,kappa=100000000", "--q", "mu=1.25,kappa=130000000"],
+    ["--p", "mu=0.25,kappa=150", "--q", "mu=-2,kappa=0.0009765625"],
+    ["--p", "mu=0.25,kappa=2000", "--q", "mu=0.25,kappa=2001"],
+    ["--p", "mu=0.25,kappa=2000", "--q", "mu=0.25048828125,kappa=2000"],
+    ["--p", "mu=0.25,kappa=1000000", "--q", "mu=0.2500152587890625,kappa=1000001"],
 ]
 
 
@@ -232,6 +247,35 @@ def test_large_shapes_keep_their_digits(pair, capsys):
     from klsym.cli import main
     status = main(["verify", *pair, "--no-progress"])
     assert status == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("points", LARGE_CONCENTRATIONS, ids=lambda pair: pair[1].split("=")[-1])
+def test_large_concentrations_keep_their_digits(points, capsys):
+    """Von Mises KL, H and H(p, q) at large concentrations, far apart and
+    near p = q, against the verifier's quadrature of the densities."""
+    from klsym.cli import main
+    status = main(["verify", "vonmises", *points, "--no-progress"])
+    assert status == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("x", [1e-3, 0.5, 3.0, 49.9, 50.0, 50.1, 150.0, 1e5, 1e12])
+def test_bessel_tails_against_mpmath(x):
+    """The helpers of the Bessel functions' large-argument form: log I0(x)
+    and I1(x)/I0(x) minus their asymptotic main parts."""
+    import mpmath
+    module = {}
+    exec(codegen.source("vonmises", "vonmises"), module)  # noqa: S102 - our generated module
+    with mpmath.workdps(50):
+        v = mpmath.mpf(x)
+        logi0 = mpmath.log(mpmath.besseli(0, v)) - v + mpmath.log(2 * mpmath.pi * v) / 2
+        ratio = mpmath.besseli(1, v) / mpmath.besseli(0, v) - 1 + 1 / (2 * v)
+        for name, exact, main in (("_logi0_tail", logi0, abs(mpmath.log(v)) + 1),
+                                  ("_bessel_ratio_tail", ratio, 1 + 1 / v)):
+            ours = float(module[name](np.float64(x)))
+            # below the switch: the function minus its main part, exact to the
+            # rounding of that main part
+            allowed = 1e-15 * abs(exact) if x >= 50 else 4e-16 * main
+            assert abs(ours - exact) <= allowed, (name, x, ours, exact)
 
 
 @pytest.mark.parametrize("u", [1e-3, 0.5, 3.0, 9.999, 10.0, 10.001, 150.0, 1e5, 1e12])
