@@ -224,6 +224,9 @@ LARGE_SHAPES = [
     # a cross-entropy whose rational terms alpha_p beta_q / beta_p - alpha_q
     # are of size 1e6 and cancel (written in the differences)
     ["gamma", "gamma", "--p", "alpha=1000000,beta=2", "--q", "alpha=1000000,beta=2.5"],
+    # exp(2 lam/mu) E1(2 lam/mu) at 2 lam/mu = 6e6: the product overflowed to NaN
+    ["inversegaussian", "inversegaussian", "--p", "mu=0.00000095367431640625,lam=3",
+     "--q", "mu=0.00000095367431640625,lam=2.5"],
 ]
 
 #: von Mises concentrations of 150 to 1e8: log I0(kappa) and kappa I1/I0 are
@@ -276,6 +279,20 @@ def test_bessel_tails_against_mpmath(x):
             # rounding of that main part
             allowed = 1e-15 * abs(exact) if x >= 50 else 4e-16 * main
             assert abs(ours - exact) <= allowed, (name, x, ours, exact)
+
+
+@pytest.mark.parametrize("x", [1e-3, 0.5, 3.0, 99.9, 100.0, 100.1, 700.0, 1e5, 1e300])
+def test_scaled_exp1_against_mpmath(x):
+    """``exp(x) E1(x)``: the product below the switch, the asymptotic series
+    above, where exp(x) overflows and E1(x) underflows."""
+    import mpmath
+    module = {}
+    exec(codegen.source("inversegaussian", quantity="entropy"), module)  # noqa: S102
+    with mpmath.workdps(50):
+        v = mpmath.mpf(x)
+        exact = mpmath.exp(v) * mpmath.e1(v)
+        ours = float(module["_exp1_scaled"](np.float64(x)))
+        assert abs(ours - exact) <= 1e-14 * abs(exact), (x, ours, exact)
 
 
 @pytest.mark.parametrize("u", [1e-3, 0.5, 3.0, 9.999, 10.0, 10.001, 150.0, 1e5, 1e12])

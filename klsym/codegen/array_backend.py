@@ -173,10 +173,12 @@ def _any(mask):
 PRELUDES = {"torch": _TORCH_PRELUDE, "jax": _JAX_PRELUDE}
 #: the functions the helpers of the large-argument form call
 TAIL_NAMES = {
-    "torch": {"maximum": "torch.clamp_min", "where": "torch.where", "log": "torch.log",
+    "torch": {"maximum": "torch.clamp_min", "minimum": "torch.clamp_max", "where": "torch.where",
+              "log": "torch.log", "exp": "torch.exp", "exp1": None,
               "gammaln": "torch.lgamma", "digamma": "torch.special.digamma",
               "i0e": "torch.special.i0e", "i1e": "torch.special.i1e"},
-    "jax": {"maximum": "jax.numpy.maximum", "where": "jax.numpy.where", "log": "jax.numpy.log",
+    "jax": {"maximum": "jax.numpy.maximum", "minimum": "jax.numpy.minimum", "where": "jax.numpy.where",
+            "log": "jax.numpy.log", "exp": "jax.numpy.exp", "exp1": "jax.scipy.special.exp1",
             "gammaln": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
             "i0e": "jax.scipy.special.i0e", "i1e": "jax.scipy.special.i1e"},
 }
@@ -254,7 +256,8 @@ def module_source(plan, backend, accuracy=None):
         body += series_functions(plan, printer, series_terms, ratios, "_where", near_large)
     if large:
         body += large_function(printer, large, large_arguments)
-    body += tail_helpers(TAIL_NAMES[backend], ([large[1]] if large else []) + list(near_large[1] if near_large else []))
+    body += tail_helpers(TAIL_NAMES[backend], [e for _, e in branches] + ([large[1]] if large else [])
+                         + list(near_large[1] if near_large else []))
     header = (f'"""{documentation(plan, accuracy, NOTES[backend], bool(large))}"""\n{PRELUDES[backend]}\n'
               f"SERIES_BELOW = {plan.switch!r}\nCANCELLED = {CANCELLED!r}\n"
               f"FAR_APART = {FAR_APART!r}\nEPS = {EPS!r}\n\n\n")

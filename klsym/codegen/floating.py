@@ -6,6 +6,7 @@ The rules are general identities, applied to whatever a derivation produced
 * ``log(1 + u)`` -> ``log1p(u)``, ``exp(u) - 1`` -> ``expm1(u)``;
 * ``c * f * log(v)`` -> ``c * xlogy(f, v)`` (``xlog1py`` for ``log1p``),
   which is 0 where the weight ``f`` is 0 even if ``log v`` is infinite;
+* ``exp(u) E_1(u)`` -> ``exp1_scaled(u)``, finite where ``exp(u)`` overflows;
 * ``log(Gamma(u))`` is already ``loggamma``; ``besseli(n, x)`` ->
   ``ive(n, x) * exp(x)``, so that ratios and logs never overflow; a log of
   a product of ``I_0(x)`` (``x >= 0``) is split into ``logi0(x)`` terms,
@@ -103,6 +104,7 @@ def _bessel_logs(e):
 def for_floats(expr):
     """``expr`` rewritten with the rules of this module; equal as a function."""
     expr = sympy.sympify(expr)
+    expr = expr.replace(lambda e: isinstance(e, Mul) and e.has(sympy.expint), _scaled_exp1)
     expr = expr.replace(lambda e: isinstance(e, sympy.log) and e.has(sympy.besseli), _bessel_logs)
     expr = expr.replace(lambda e: isinstance(e, sympy.besseli),
                         lambda e: ive(e.args[0], e.args[1]) * sympy.exp(e.args[1]))
@@ -113,6 +115,46 @@ def for_floats(expr):
     expr = expr.replace(lambda e: isinstance(e, sympy.log), _log1p)
     expr = expr.replace(lambda e: isinstance(e, Add), _expm1)
     return Add(*[_xlogy(t) for term in Add.make_args(expr) for t in _spread_logs(term)])
+
+
+class exp1_scaled(Function):
+    """``exp(x) E_1(x)`` (about ``1/x`` for large ``x``, where ``exp(x)``
+    overflows and ``E_1(x)`` underflows): the product below ``EXP1_SWITCH``,
+    the asymptotic series ``sum_k (-1)^k k! / x^(k+1)`` from there on."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec):
+        x = self.args[0]
+        return (sympy.exp(x) * sympy.expint(1, x))._eval_evalf(prec)
+
+    def fdiff(self, argindex=1):
+        return exp1_scaled(self.args[0]) - 1 / self.args[0]
+
+    @staticmethod
+    def coefficients():
+        """``c_k`` of ``sum_k c_k / x^(k + 1)``."""
+        return [(-1) ** k * sympy.factorial(k) for k in range(EXP1_TERMS)]
+
+
+#: from this argument on ``exp(x) E_1(x)`` is summed as its asymptotic series,
+#: this many terms (at x = 100 the next term is below 1e-22 of the sum)
+EXP1_SWITCH = 100
+EXP1_TERMS = 20
+
+
+def _scaled_exp1(e):
+    """``c exp(u) E_1(u)`` -> ``c exp1_scaled(u)``."""
+    factors = list(Mul.make_args(e))
+    for f in factors:
+        if isinstance(f, sympy.expint) and f.args[0] == 1:
+            u = f.args[1]
+            partner = [g for g in factors if isinstance(g, sympy.exp) and sympy.expand(g.args[0] - u) == 0]
+            if partner:
+                factors.remove(f)
+                factors.remove(partner[0])
+                return Mul(*factors) * exp1_scaled(u)
+    return e
 
 
 def _spread_logs(term):

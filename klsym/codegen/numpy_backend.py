@@ -16,7 +16,8 @@ from .pyprint import (entries, large_function, series_call, series_functions, si
                       tail_helpers, validation)
 
 #: the functions the helpers of the large-argument form call
-TAIL_NAMES = {"maximum": "numpy.maximum", "where": "numpy.where", "log": "numpy.log",
+TAIL_NAMES = {"maximum": "numpy.maximum", "minimum": "numpy.minimum", "where": "numpy.where",
+              "log": "numpy.log", "exp": "numpy.exp", "exp1": "scipy.special.exp1",
               "gammaln": "scipy.special.gammaln", "digamma": "scipy.special.digamma",
               "i0e": "scipy.special.i0e", "i1e": "scipy.special.i1e"}
 
@@ -112,7 +113,8 @@ def module_source(plan, accuracy=None):
         body += series_functions(plan, printer, series_terms, ratios, "numpy.where", near_large)
     if large:
         body += large_function(printer, large, large_arguments)
-    body += tail_helpers(TAIL_NAMES, ([large[1]] if large else []) + list(near_large[1] if near_large else []))
+    body += tail_helpers(TAIL_NAMES, [e for _, e in branches] + ([large[1]] if large else [])
+                         + list(near_large[1] if near_large else []))
     return _header(plan, accuracy, large) + "\n".join(body) + "\n"
 
 

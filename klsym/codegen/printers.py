@@ -71,6 +71,11 @@ def _tail(kind):
 TAILS = {f"{kind}_tail": _tail(kind) for kind in ("lgamma", "digamma", "logi0", "bessel_ratio")}
 
 
+def _exp1_scaled(printer, expr):
+    """``exp(x) E_1(x)``: a call of the helper the generated module defines."""
+    return f"_exp1_scaled({printer._print(expr.args[0])})"
+
+
 def _polygamma(digamma, polygamma):
     def emit(printer, expr):
         n, x = expr.args
@@ -126,7 +131,8 @@ FUNCTIONS = {
         "ive": lambda p, e: f"{p._fmt('scipy.special.ive')}({p._print(e.args[0])}, {p._print(e.args[1])})",
         "logi0": _logi0("numpy.where", "numpy.minimum", "numpy.log1p", "numpy.log",
                         "scipy.special.i0e"),
-        **TAILS, "expint": _expint("scipy.special.exp1"), "erf": "scipy.special.erf",
+        **TAILS, "expint": _expint("scipy.special.exp1"), "exp1_scaled": _exp1_scaled,
+        "erf": "scipy.special.erf",
         "erfc": "scipy.special.erfc", "zeta": _hurwitz_zeta("scipy.special.zeta")}),
     "torch": _python_table("torch", {
         "loggamma": "torch.lgamma", "gamma": _gamma_through_loggamma,
@@ -144,7 +150,8 @@ FUNCTIONS = {
         "ive": _scaled_bessel({0: "jax.scipy.special.i0e", 1: "jax.scipy.special.i1e"}),
         "logi0": _logi0("jax.numpy.where", "jax.numpy.minimum", "jax.numpy.log1p",
                         "jax.numpy.log", "jax.scipy.special.i0e"),
-        **TAILS, "expint": _expint("jax.scipy.special.exp1"), "erf": "jax.scipy.special.erf",
+        **TAILS, "expint": _expint("jax.scipy.special.exp1"), "exp1_scaled": _exp1_scaled,
+        "erf": "jax.scipy.special.erf",
         "erfc": "jax.scipy.special.erfc", "zeta": _hurwitz_zeta("jax.scipy.special.zeta")}),
     "c99": {f: f for f in ("exp", "log", "log1p", "expm1", "cos", "sin", "sqrt", "floor",
                            "erf", "erfc")}

@@ -6,8 +6,8 @@ helpers these call (``_inputs``, ``_require``, ``_close``)."""
 import sympy
 
 from .common import describe, far_apart, series_arguments, shared, vector_entries
-from .floating import (BESSEL_TAIL_SWITCH, LARGE_ARGUMENT, TAIL_SWITCH, bessel_ratio_tail, digamma_tail,
-                       lgamma_tail, logi0_tail)
+from .floating import (BESSEL_TAIL_SWITCH, EXP1_SWITCH, LARGE_ARGUMENT, TAIL_SWITCH, bessel_ratio_tail,
+                       digamma_tail, exp1_scaled, lgamma_tail, logi0_tail)
 
 
 def signature(plan, note):
@@ -129,11 +129,12 @@ def series_call(plan, terms, large=None):
 
 
 def tail_helpers(names, exprs):
-    """Source of the tail helpers the expressions ``exprs`` call (``_lgamma_tail``,
+    """Source of the helpers the expressions ``exprs`` call (``_lgamma_tail``,
     ``_digamma_tail``: Stirling's series; ``_logi0_tail``,
     ``_bessel_ratio_tail``: the Bessel functions' asymptotic series; see
     :mod:`klsym.codegen.floating`) with the target's functions ``names``
-    (maximum, where, log, gammaln, digamma, i0e, i1e): the series in Horner
+    (maximum, minimum, where, log, exp, gammaln, digamma, i0e, i1e, exp1):
+    ``_exp1_scaled`` (``exp(x) E_1(x)``) too: the series in Horner
     form from the switch on, the function minus its main part below (both
     branches finite for positive arguments, so gradients through ``where``
     are)."""
@@ -179,6 +180,14 @@ def tail_helpers(names, exprs):
             f"    series = w * w * ({horner(bessel_ratio_tail.coefficients())})",
             f"    return {n['where']}(x >= {BESSEL_TAIL_SWITCH}, series, {n['i1e']}(x) / {n['i0e']}(x) "
             f"- 1.0 + 0.5 / x)"],
+        "exp1_scaled": [
+            "def _exp1_scaled(x):",
+            '    """exp(x) E_1(x), x > 0 (finite where exp(x) overflows)."""',
+            f"    v = {n['maximum']}(x, {EXP1_SWITCH}.0)",
+            "    w = 1.0 / v",
+            f"    series = w * ({horner(exp1_scaled.coefficients())})",
+            f"    small = {n['minimum']}(x, {EXP1_SWITCH}.0)",
+            f"    return {n['where']}(x >= {EXP1_SWITCH}, series, {n['exp']}(small) * {n['exp1']}(small))"],
     }
     return [line for name, lines in helpers.items() if name in used for line in ["", ""] + lines]
 
