@@ -224,6 +224,14 @@ LARGE_SHAPES = [
     # a cross-entropy whose rational terms alpha_p beta_q / beta_p - alpha_q
     # are of size 1e6 and cancel (written in the differences)
     ["gamma", "gamma", "--p", "alpha=1000000,beta=2", "--q", "alpha=1000000,beta=2.5"],
+    # near p = q along the direction that keeps the mean (d_alpha / alpha =
+    # d_beta / beta): the series' quadratic form is 1/2 from terms of size
+    # alpha (written with the polygammas' leading terms, factored)
+    ["gamma", "gamma", "--p", "alpha=1048576,beta=2",
+     "--q", "alpha=1048576.125,beta=2.0000002384185791015625"],
+    ["beta", "beta", "--p", "alpha=1000000,beta=2000000", "--q", "alpha=1000000.125,beta=2000000.25"],
+    ["dirichlet", "dirichlet", "--dim", "2", "--p", "alpha=[1000,3000]",
+     "--q", "alpha=[1000.125,3000.375]"],
     # exp(2 lam/mu) E1(2 lam/mu) at 2 lam/mu = 6e6: the product overflowed to NaN
     ["inversegaussian", "inversegaussian", "--p", "mu=0.00000095367431640625,lam=3",
      "--q", "mu=0.00000095367431640625,lam=2.5"],
@@ -293,6 +301,28 @@ def test_scaled_exp1_against_mpmath(x):
         exact = mpmath.exp(v) * mpmath.e1(v)
         ours = float(module["_exp1_scaled"](np.float64(x)))
         assert abs(ours - exact) <= 1e-14 * abs(exact), (x, ours, exact)
+
+
+@pytest.mark.parametrize("u", [1e-3, 0.5, 3.0, 14.9, 15.0, 25.1, 150.0, 1e5, 1e12])
+def test_polygamma_tails_against_mpmath(u):
+    """The helpers of the large-shape series: psi^(n)(u) less its leading
+    term (-1)^(n-1) (n-1)! / u^n, for every order the beta series uses."""
+    import mpmath
+    module = {}
+    exec(codegen.source("beta", "beta"), module)  # noqa: S102 - our generated module
+    orders = sorted(int(name[len("_polygamma_tail"):]) for name in module
+                    if name.startswith("_polygamma_tail"))
+    assert orders == list(range(1, 12))
+    with mpmath.workdps(50):
+        x = mpmath.mpf(u)
+        for n in orders:
+            lead = (-1) ** (n - 1) * mpmath.factorial(n - 1) / x ** n
+            exact = mpmath.polygamma(n, x) - lead
+            ours = float(module[f"_polygamma_tail{n}"](np.float64(u)))
+            # below the switch: the function minus its leading term, exact to
+            # the rounding of both (the tail is of their size at small u)
+            allowed = 1e-14 * abs(exact) + 1e-15 * abs(lead) * (u < 30)
+            assert abs(ours - exact) <= allowed, (n, u, ours, exact)
 
 
 @pytest.mark.parametrize("u", [1e-3, 0.5, 3.0, 9.999, 10.0, 10.001, 150.0, 1e5, 1e12])

@@ -214,7 +214,7 @@ def test_jax_validation_and_tracing():
 
 def test_torch_refuses_a_function_it_does_not_have():
     pytest.importorskip("torch")
-    with pytest.raises(UnsupportedFunction, match="torch backend has no counterpart for expint"):
+    with pytest.raises(UnsupportedFunction, match="torch backend has no counterpart for exp1_scaled"):
         codegen.entropy_function("inversegaussian", backend="torch")
 
 

@@ -7,6 +7,8 @@ trace and compile it), and the series is fed differences that are 0 where it
 is not chosen, so neither branch sends NaN into a gradient.
 """
 
+import math
+
 from sympy import S
 
 from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared
@@ -176,11 +178,15 @@ TAIL_NAMES = {
     "torch": {"maximum": "torch.clamp_min", "minimum": "torch.clamp_max", "where": "torch.where",
               "log": "torch.log", "exp": "torch.exp", "exp1": None,
               "gammaln": "torch.lgamma", "digamma": "torch.special.digamma",
-              "i0e": "torch.special.i0e", "i1e": "torch.special.i1e"},
+              "i0e": "torch.special.i0e", "i1e": "torch.special.i1e",
+              # PyTorch's own polygamma loses digits; its Hurwitz zeta does not
+              "polygamma": lambda n, u: f"{(-1) ** (n + 1) * math.factorial(n)}.0 * "
+                                        f"torch.special.zeta({n + 1}.0, {u})"},
     "jax": {"maximum": "jax.numpy.maximum", "minimum": "jax.numpy.minimum", "where": "jax.numpy.where",
             "log": "jax.numpy.log", "exp": "jax.numpy.exp", "exp1": "jax.scipy.special.exp1",
             "gammaln": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
-            "i0e": "jax.scipy.special.i0e", "i1e": "jax.scipy.special.i1e"},
+            "i0e": "jax.scipy.special.i0e", "i1e": "jax.scipy.special.i1e",
+            "polygamma": lambda n, u: f"jax.scipy.special.polygamma({n}, {u})"},
 }
 NOTES = {"torch": "PyTorch tensors (differentiable), computed in float64; float32 in gives "
                   "float32 out.",

@@ -451,54 +451,122 @@ def _bessel_down(e):
     return low[int(n)]
 
 
+def _polygamma_lead(n, u):
+    """The leading term ``(-1)^(n-1) (n-1)! / u^n`` of ``psi^(n)(u)``, ``n >= 1``."""
+    return (-1) ** (n - 1) * sympy.factorial(n - 1) / u ** n
+
+
+class polygamma_tail(Function):
+    """``psi^(n)(u) - (-1)^(n-1) (n-1)! / u^n`` for ``n >= 1`` (about
+    ``(-1)^(n+1) n! / (2 u^(n+1))``): the polygamma function less its
+    leading term, from which the near-equal series' coefficients of large
+    shapes are built."""
+
+    nargs = 2
+
+    def _eval_evalf(self, prec):
+        n, u = self.args
+        return (sympy.polygamma(n, u) - _polygamma_lead(n, u))._eval_evalf(prec)
+
+    def fdiff(self, argindex=2):
+        n, u = self.args
+        return polygamma_tail(n + 1, u)
+
+    @staticmethod
+    def coefficients(n):
+        """``(c, k)`` pairs of ``sum c / u^k``: the n-th derivative, term by
+        term, of ``-1/(2u) - sum_j B_2j / (2j u^(2j))`` (Stirling's series of
+        the digamma function less ``log u``)."""
+        base = [(-S.Half, 1)] + [(-sympy.bernoulli(2 * j) / (2 * j), 2 * j)
+                                 for j in range(1, TAIL_TERMS + 1)]
+        return [(c * (-1) ** n * sympy.rf(k, n), k + n) for c, k in base]
+
+    @staticmethod
+    def switch(n):
+        """The argument from which the series of order ``n`` is used: its
+        last term is below 1e-17 of its first there."""
+        terms = polygamma_tail.coefficients(n)
+        (c1, k1), (cn, kn) = terms[0], terms[-1]
+        u = TAIL_SWITCH
+        while abs(cn) / u ** kn > 1e-17 * abs(c1) / u ** k1:
+            u += 5
+        return u
+
+
 def large_series_terms(terms):
-    """The terms of a near-equal series with each ``I_n(x)`` (integer
-    ``n >= 1``, ``x >= 0``) written as ``I_0(x)`` times the asymptotic ratio
-    ``1 - 1/(2x) + bessel_ratio_tail(x)`` (``n >= 2`` through the
-    recurrence), multiplied out so that ``I_0`` cancels and so do the large
-    parts of the coefficients: the Fisher information of a von Mises
-    concentration, ``1 - A/k - A**2`` with ``A = I_1/I_0``, is ``1/(2 k^2)``
-    from terms of size 1.  None when the terms have no such function, or
-    when a term is not a ratio of Bessel functions of equal degree (then
-    ``I_0`` would not cancel)."""
+    """The terms of a near-equal series with the special functions of large
+    arguments written as an elementary leading part plus a small tail, and
+    multiplied out so that the leading parts of the coefficients combine
+    exactly; None when the terms have none of these functions.
+
+    * ``psi^(n)(u)`` (``n >= 1``) -> ``(-1)^(n-1) (n-1)! / u^n +
+      polygamma_tail(n, u)``: the Fisher information of a gamma shape near
+      the direction that keeps the mean, ``psi'(a) a^2 - a``, is ``1/2`` from
+      terms of size ``a`` (see :func:`factored_leading_part`);
+    * ``I_n(x)`` (``n >= 1``) as ``I_0(x)`` times the asymptotic ratio
+      ``1 - 1/(2x) + bessel_ratio_tail(x)`` (``n >= 2`` through the
+      recurrence); ``I_0`` then cancels: the Fisher information of a von Mises
+      concentration, ``1 - A/k - A^2`` with ``A = I_1/I_0``, is ``1/(2 k^2)``
+      from terms of size 1.  (None if ``I_0`` would not cancel.)"""
     bessels = {f for t in terms for f in t.atoms(sympy.besseli)
                if f.args[0].is_integer and f.args[0] >= 0 and f.args[1].is_nonnegative}
     xs = sorted({f.args[1] for f in bessels if f.args[0] >= 1}, key=sympy.default_sort_key)
-    if not xs or any(not x.is_Symbol for x in xs):
+    polygammas = {f for t in terms for f in t.atoms(sympy.polygamma)
+                  if f.args[0].is_integer and f.args[0] >= 1 and f.args[1].is_positive}
+    if not xs and not polygammas or any(not x.is_Symbol for x in xs):
         return None
-    # per argument x: I_0 -> i0 (a symbol), I_1 -> i0 (1 - w/2 + r), w = 1/x;
-    # I_0 cancels from every term exactly when setting i0 to 1 and to 2 agree
-    out = []
-    table = {}
+    # per Bessel argument x: I_0 -> i0 (a symbol), I_1 -> i0 (1 - w/2 + r),
+    # w = 1/x; I_0 cancels from a term exactly when setting i0 to 1 and to 2 agree
+    table, back = {}, {}
     for x in xs:
-        i0, r, w = (sympy.Dummy(f"{name}_{x}", positive=True) for name in ("i0", "r", "w"))
-        low = [i0, i0 * (1 - w / 2 + r)]
+        i0, r = sympy.Dummy(f"i0_{x}", positive=True), sympy.Dummy(f"r_{x}")
+        low = [i0, i0 * (1 - 1 / (2 * x) + r)]
         top = max(int(f.args[0]) for f in bessels if f.args[1] == x)
         for k in range(2, top + 1):
-            low.append(sympy.expand(low[k - 2] - 2 * (k - 1) * w * low[k - 1]))
-        table[x] = (i0, r, w, low)
+            low.append(sympy.expand(low[k - 2] - 2 * (k - 1) / x * low[k - 1]))
+        table[x] = (i0, low)
+        back[r] = bessel_ratio_tail(x)
+    tails = {}
+    for f in polygammas:
+        tails[f] = _polygamma_lead(*f.args) + sympy.Dummy(f"t{f.args[0]}")
+        back[tails[f] - _polygamma_lead(*f.args)] = polygamma_tail(*f.args)
+    out = []
     for t in terms:
         t = t.replace(lambda e: isinstance(e, sympy.besseli) and e in bessels,
-                      lambda e: table[e.args[1]][3][int(e.args[0])])
-        t = t.replace(lambda e: isinstance(e, sympy.Pow) and e.base in table and e.exp.is_Integer
-                      and e.exp < 0, lambda e: table[e.base][2] ** (-e.exp))
-        ones = {table[x][0]: 1 for x in xs}
-        twos = {table[x][0]: 2 for x in xs}
-        gens = sorted(t.free_symbols - set(ones), key=str)
-        ring, *_ = sympy.polys.rings.ring(gens, sympy.QQ)
+                      lambda e: table[e.args[1]][1][int(e.args[0])])
+        t = t.xreplace(tails)
+        # negative powers as powers of an inverse symbol: the terms are then
+        # polynomials, multiplied out in a polynomial ring
+        inverses = {}
+
+        def polynomial(e):
+            e = e.replace(lambda f: isinstance(f, sympy.Pow) and f.exp.is_Integer and f.exp < 0,
+                          lambda f: inverses.setdefault(f.base, sympy.Dummy(positive=True))
+                          ** (-f.exp))
+            ring, *_ = sympy.polys.rings.ring(sorted(e.free_symbols, key=str) or [sympy.Dummy()],
+                                              sympy.QQ)
+            return _in_ring(e, ring).as_expr()
         try:
-            t1 = _in_ring(t.xreplace(ones), ring)
-            if t1 != _in_ring(t.xreplace(twos), ring):
+            expr = polynomial(t.xreplace({table[x][0]: 1 for x in xs}))
+            if xs and sympy.expand(expr - polynomial(t.xreplace({table[x][0]: 2 for x in xs}))) != 0:
                 return None
         except ValueError:
             return None
-        t1 = ring.to_expr(t1) if hasattr(ring, "to_expr") else t1.as_expr()
-        back = {}
-        for x in xs:
-            _, r, w, _ = table[x]
-            back[r], back[w] = bessel_ratio_tail(x), 1 / x
-        out.append(t1.xreplace(back))
+        expr = expr.xreplace({w: 1 / base for base, w in inverses.items()})
+        out.append(expr.xreplace(back))
     return tuple(out)
+
+
+def factored_leading_part(term):
+    """``term`` with its part free of special functions (the leading parts
+    of the coefficients) factored: ``(a d_b - b d_a)**2 / (2 a b**2)``
+    instead of three terms of size ``d^2 / a`` that cancel where ``d_a / a``
+    is near ``d_b / b``.  Can be slow: the caller budgets it."""
+    functions = [t for t in Add.make_args(term) if t.has(sympy.Function)]
+    rational = Add(*[t for t in Add.make_args(term) if not t.has(sympy.Function)])
+    if rational == 0:
+        return term
+    return sympy.factor(sympy.together(rational)) + Add(*functions)
 
 
 def _in_ring(expr, ring):

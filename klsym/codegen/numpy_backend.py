@@ -19,7 +19,8 @@ from .pyprint import (entries, large_function, series_call, series_functions, si
 TAIL_NAMES = {"maximum": "numpy.maximum", "minimum": "numpy.minimum", "where": "numpy.where",
               "log": "numpy.log", "exp": "numpy.exp", "exp1": "scipy.special.exp1",
               "gammaln": "scipy.special.gammaln", "digamma": "scipy.special.digamma",
-              "i0e": "scipy.special.i0e", "i1e": "scipy.special.i1e"}
+              "i0e": "scipy.special.i0e", "i1e": "scipy.special.i1e",
+              "polygamma": lambda n, u: f"scipy.special.polygamma({n}, {u})"}
 
 #: elements per block: the temporaries of a block stay in the processor's
 #: cache (measured: 65536 is 1.3x faster than 16384 or than no blocks)

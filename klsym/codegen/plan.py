@@ -18,8 +18,8 @@ from sympy.codegen.cfunctions import log1p
 from ..budget import time_budget
 from ..derive import cross_entropy, entropy, kl
 from ..errors import DerivationError
-from .floating import (LARGE_ARGUMENT, bessel_arguments, for_floats, large_argument_form, large_arguments,
-                       large_series_terms, xlog1py, xlogy)
+from .floating import (LARGE_ARGUMENT, bessel_arguments, factored_leading_part, for_floats,
+                       large_argument_form, large_arguments, large_series_terms, xlog1py, xlogy)
 from .series import NearEqualSeries, difference_symbols, near_equal_series, switch_point
 
 QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
@@ -27,6 +27,8 @@ QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
 #: series orders tried, highest first, and the seconds SymPy gets for each
 SERIES_ORDERS = (12, 8, 6, 4)
 SERIES_SECONDS = 15
+#: seconds SymPy gets to factor the leading part of each large-argument series term
+FACTOR_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,9 @@ class Plan:
     #: ``(condition, expression)``: where a log-gamma, digamma or Bessel
     #: argument is large, the last branch with their asymptotic series, or None
     large: object = None
-    #: ``(condition, NearEqualSeries)``: where a Bessel argument of the series
-    #: is large, the series with the functions' asymptotic ratios, or None
+    #: ``(condition, NearEqualSeries)``: where a polygamma or Bessel argument
+    #: of the series is large, the series with those functions split into
+    #: leading part and tail (leading parts combined and factored), or None
     large_series: object = None
 
     @property
@@ -351,8 +354,19 @@ def _add_series(plan, family, closed):
     plan.switch = switch_point(series.order)
     large = large_series_terms(series.terms)
     if large is not None:
-        arguments = {x for t in series.terms for x in bessel_arguments(t)}
+        arguments = {x for t in series.terms for x in bessel_arguments(t)} | \
+            {f.args[1] for t in series.terms for f in t.atoms(sympy.polygamma)}
         condition = sympy.Or(*[x >= LARGE_ARGUMENT for x in sorted(arguments, key=sympy.default_sort_key)])
-        plan.large_series = (condition, NearEqualSeries(tuple(for_floats(t) for t in large),
+        plan.large_series = (condition, NearEqualSeries(tuple(for_floats(_factored(t)) for t in large),
                                                         series.differences, series.order,
                                                         series.first_order))
+
+
+def _factored(term):
+    """:func:`~klsym.codegen.floating.factored_leading_part` within
+    ``FACTOR_SECONDS``; the term as it is when SymPy takes longer."""
+    try:
+        with time_budget(FACTOR_SECONDS, route="series"):
+            return factored_leading_part(term)
+    except DerivationError:
+        return term

@@ -68,12 +68,19 @@ def _tail(kind):
     return emit
 
 
-TAILS = {f"{kind}_tail": _tail(kind) for kind in ("lgamma", "digamma", "logi0", "bessel_ratio")}
+def _polygamma_tail(printer, expr):
+    """``polygamma_tail(n, u)``: a call of the helper ``_polygamma_tail<n>``."""
+    n, u = expr.args
+    return f"_polygamma_tail{int(n)}({printer._print(u)})"
 
 
 def _exp1_scaled(printer, expr):
     """``exp(x) E_1(x)``: a call of the helper the generated module defines."""
     return f"_exp1_scaled({printer._print(expr.args[0])})"
+
+
+TAILS = {f"{kind}_tail": _tail(kind) for kind in ("lgamma", "digamma", "logi0", "bessel_ratio")} \
+    | {"polygamma_tail": _polygamma_tail}
 
 
 def _polygamma(digamma, polygamma):

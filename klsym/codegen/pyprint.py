@@ -7,7 +7,7 @@ import sympy
 
 from .common import describe, far_apart, series_arguments, shared, vector_entries
 from .floating import (BESSEL_TAIL_SWITCH, EXP1_SWITCH, LARGE_ARGUMENT, TAIL_SWITCH, bessel_ratio_tail,
-                       digamma_tail, exp1_scaled, lgamma_tail, logi0_tail)
+                       digamma_tail, exp1_scaled, lgamma_tail, logi0_tail, polygamma_tail)
 
 
 def signature(plan, note):
@@ -189,7 +189,36 @@ def tail_helpers(names, exprs):
             f"    small = {n['minimum']}(x, {EXP1_SWITCH}.0)",
             f"    return {n['where']}(x >= {EXP1_SWITCH}, series, {n['exp']}(small) * {n['exp1']}(small))"],
     }
-    return [line for name, lines in helpers.items() if name in used for line in ["", ""] + lines]
+    out = [line for name, lines in helpers.items() if name in used for line in ["", ""] + lines]
+    orders = sorted({int(f.args[0]) for e in exprs for f in e.atoms(polygamma_tail)})
+    for order in orders:
+        out += ["", ""] + _polygamma_tail_helper(order, n)
+    return out
+
+
+def _polygamma_tail_helper(order, n):
+    """``_polygamma_tail<order>(u)``: ``psi^(order)(u)`` less its leading term,
+    the series from :meth:`polygamma_tail.switch` on, by subtraction below."""
+    switch = polygamma_tail.switch(order)
+    lead = sympy.factorial(order - 1) * (-1) ** (order - 1)
+    terms = polygamma_tail.coefficients(order)
+    # Horner over the powers: sum c / v^k = w^k1 (c1 + w^(k2-k1) (c2 + ...))
+    nested = repr(float(terms[-1][0]))
+    for (c, k), (_, k_next) in zip(reversed(terms[:-1]), reversed(terms[1:])):
+        nested = f"{float(c)!r} + {_power('w', k_next - k)} * ({nested})"
+    return [f"def _polygamma_tail{order}(u):",
+            f'    """psi^({order})(u) {"-" if lead > 0 else "+"} {abs(lead)} / u^{order} (polygamma less its '
+            'leading term)."""',
+            f"    v = {n['maximum']}(u, {switch}.0)",
+            "    w = 1.0 / v",
+            f"    series = {_power('w', terms[0][1])} * ({nested})",
+            f"    small = {n['minimum']}(u, {switch}.0)",
+            f"    return {n['where']}(u >= {switch}, series, {n['polygamma'](order, 'small')} "
+            f"- {float(lead)!r} / small**{order})"]
+
+
+def _power(w, k):
+    return " * ".join([w] * k) if k <= 3 else f"{w}**{k}"
 
 
 def large_function(printer, large, arguments):
