@@ -8,6 +8,8 @@ processor's cache; the series near p = q is evaluated only on the elements
 whose closed form cancelled.
 """
 
+import math
+
 from sympy import S
 
 from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared
@@ -20,7 +22,9 @@ TAIL_NAMES = {"maximum": "numpy.maximum", "minimum": "numpy.minimum", "where": "
               "log": "numpy.log", "exp": "numpy.exp", "exp1": "scipy.special.exp1",
               "gammaln": "scipy.special.gammaln", "digamma": "scipy.special.digamma",
               "i0e": "scipy.special.i0e", "i1e": "scipy.special.i1e",
-              "polygamma": lambda n, u: f"scipy.special.polygamma({n}, {u})"}
+              "polygamma": lambda n, u: f"{(-1) ** (n + 1) * math.factorial(n)}.0 * "
+                                        f"scipy.special.zeta({n + 1}.0, {u})",
+              "own_polygamma": True}
 
 #: elements per block: the temporaries of a block stay in the processor's
 #: cache (measured: 65536 is 1.3x faster than 16384 or than no blocks)
@@ -111,11 +115,13 @@ def module_source(plan, accuracy=None):
         body.append(f"            _gather(candidates, suspect, offset, magnitude, "
                     f"({series_call(plan, series_terms, near_large)},))")
     if plan.series is not None:
-        body += series_functions(plan, printer, series_terms, ratios, "numpy.where", near_large)
+        body += series_functions(plan, printer, series_terms, ratios, "numpy.where", near_large,
+                                 masked=True)
     if large:
         body += large_function(printer, large, large_arguments)
     body += tail_helpers(TAIL_NAMES, [e for _, e in branches] + ([large[1]] if large else [])
-                         + list(near_large[1] if near_large else []))
+                         + list(series_terms) + list(ratios)
+                         + [e for part in (near_large or ())[1:] for e in part])
     return _header(plan, accuracy, large) + "\n".join(body) + "\n"
 
 

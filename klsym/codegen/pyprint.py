@@ -68,12 +68,14 @@ def validation(plan, printer, indent, extra="", arrays=None, bounds=False):
     return lines
 
 
-def series_functions(plan, printer, terms, ratios, where, large=None):
+def series_functions(plan, printer, terms, ratios, where, large=None, masked=False):
     """``_size`` (the ratio of successive series terms), ``_near`` (no
     positive parameter far from its twin) and ``_series`` (the Taylor series
     near p = q, highest terms first).  With ``large`` (``(condition, terms,
     ratios)``, :func:`klsym.codegen.common.large_series`) ``_size`` and
-    ``_series`` take those where the condition holds."""
+    ``_series`` take those where the condition holds: selected with
+    ``where`` (both evaluated: differentiable and traceable), or with
+    ``masked`` each on its own elements (NumPy, 1-d arrays)."""
     args = series_call(plan, terms, large)
     code = printer.doprint
     suffix = "_plain" if large else ""
@@ -84,10 +86,29 @@ def series_functions(plan, printer, terms, ratios, where, large=None):
         for name, doc in (("_size", "Ratio of successive series terms"),
                           ("_series", "The series and its last term")):
             lines += ["", "", f"def {name}({args}):",
-                      f'    """{doc}: where {condition} with the asymptotic ratios of the '
-                      'Bessel functions."""',
-                      f"    large = {code(condition)}",
-                      f"    plain, big = {name}_plain({args}), {name}_large({args})"]
+                      f'    """{doc}; where a special function\'s argument is large (below),'
+                      '\n    from the series with those functions split into leading part and '
+                      'tail."""',
+                      f"    large = {code(condition)}"]
+            if masked:
+                # NumPy: each form evaluated only on its own elements (1-d arrays)
+                names = args.split(", ")
+                lines += ["    if not numpy.any(large):",
+                          f"        return {name}_plain({args})",
+                          "    small = ~large",
+                          f"    plain = {name}_plain({', '.join(f'{a}[small]' for a in names)})",
+                          f"    big = {name}_large({', '.join(f'{a}[large]' for a in names)})"]
+                if name == "_size":
+                    lines += ["    out = numpy.empty(large.shape)",
+                              "    out[small], out[large] = plain, big",
+                              "    return out"]
+                else:
+                    lines += ["    total, last = numpy.empty(large.shape), numpy.empty(large.shape)",
+                              "    total[small], last[small] = plain",
+                              "    total[large], last[large] = big",
+                              "    return total, last"]
+                continue
+            lines.append(f"    plain, big = {name}_plain({args}), {name}_large({args})")
             if name == "_size":
                 lines.append(f"    return {where}(large, big, plain)")
             else:
@@ -193,7 +214,46 @@ def tail_helpers(names, exprs):
     orders = sorted({int(f.args[0]) for e in exprs for f in e.atoms(polygamma_tail)})
     for order in orders:
         out += ["", ""] + _polygamma_tail_helper(order, n)
+    if n.get("own_polygamma"):
+        orders = sorted({int(f.args[0]) for e in exprs for f in e.atoms(sympy.polygamma)
+                         if f.args[0] >= 1})
+        for order in orders:
+            out += ["", ""] + _polygamma_helper(order, n)
     return out
+
+
+def _polygamma_helper(order, n):
+    """``_polygamma<order>(x)``, ``psi^(order)(x)`` for ``x > 0``: the recurrence
+    ``psi^(n)(x) = psi^(n)(x + 1) + (-1)^(n+1) n! / x^(n+1)`` until every
+    element is past the switch of :meth:`polygamma_tail.switch`, then the
+    leading term and the tail's series; in chunks that stay in cache.  The
+    recurrence adds terms of one sign, smallest first: a few ulps (SciPy's
+    polygamma is a Hurwitz zeta after a digamma of every element)."""
+    switch = polygamma_tail.switch(order)
+    lead = sympy.factorial(order - 1) * (-1) ** (order - 1)
+    step = (-1) ** (order + 1) * sympy.factorial(order)
+    terms = polygamma_tail.coefficients(order)
+    nested = repr(float(terms[-1][0]))
+    for (c, k), (_, k_next) in zip(reversed(terms[:-1]), reversed(terms[1:])):
+        nested = f"{float(c)!r} + {_power('w', k_next - k)} * ({nested})"
+    power = " * ".join(["r"] * (order + 1))
+    return [f"def _polygamma{order}(x):",
+            f'    """psi^({order})(x), x > 0: the recurrence up to {switch}, then the '
+            'asymptotic series."""',
+            "    x = numpy.asarray(x, dtype=float)",
+            "    flat, out = x.reshape(-1), numpy.empty(x.size)",
+            "    for start in range(0, flat.size, 8192):",
+            "        part = flat[start:start + 8192]",
+            # NaN ignored, and at most switch + 1 steps (x <= 0 is invalid anyway)
+            f"        lowest = max(float(numpy.fmin.reduce(part, initial={switch}.0)), 0.0)",
+            f"        steps = int({switch}.0 - min(lowest, {switch}.0)) + 1",
+            "        w = 1.0 / (part + steps)",
+            f"        value = {float(lead)!r} * {_power('w', order)} + {_power('w', terms[0][1])} * ({nested})",
+            "        for k in range(steps - 1, -1, -1):",
+            "            r = 1.0 / (part + k)",
+            f"            value += {float(step)!r} * {power}",
+            "        out[start:start + 8192] = value",
+            "    return out.reshape(x.shape)"]
 
 
 def _polygamma_tail_helper(order, n):
