@@ -204,9 +204,15 @@ def _gather(candidates, suspect, offset, magnitude, args):
     indices, the size of their terms and the series' arguments."""
     shape = suspect.shape
     row = suspect.size // shape[0] if shape else 1
-    candidates.append((numpy.flatnonzero(suspect) + offset * row,
-                       numpy.broadcast_to(magnitude, shape)[suspect],
-                       [numpy.broadcast_to(a, shape)[suspect] for a in args]))
+    if not shape:  # one scalar, and it is a candidate
+        candidates.append((numpy.zeros(1, dtype=numpy.intp), numpy.reshape(magnitude, 1),
+                           [numpy.reshape(a, 1) for a in args]))
+        return
+    # one pass to find them; then the cost is that of the few elements taken
+    where = numpy.nonzero(suspect)
+    candidates.append((numpy.ravel_multi_index(where, shape) + offset * row,
+                       numpy.broadcast_to(magnitude, shape)[where],
+                       [numpy.broadcast_to(a, shape)[where] for a in args]))
 
 
 def _near_equal(flat, candidates):

@@ -12,6 +12,7 @@ arrays, PyTorch tensors and JAX arrays all understand.
 import sympy
 from sympy.printing.c import C99CodePrinter
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from ..errors import KlsymError
 from .floating import LOGI0_SWITCH, LOGI0_TERMS
@@ -118,6 +119,19 @@ def _own_polygamma(digamma):
     return emit
 
 
+def _x_log(xlog, log):
+    """``xlogy(x, y)`` / ``xlog1py(x, y)``: ``x * log(y)`` where ``x`` is known
+    positive (the 0 log 0 convention is then moot, and the plain product is
+    faster), the target's ``xlogy`` otherwise."""
+    def emit(printer, expr):
+        x, y = expr.args
+        if x.is_positive:
+            return (f"{printer.parenthesize(x, PRECEDENCE['Mul'])} * "
+                    f"{printer._fmt(log)}({printer._print(y)})")
+        return f"{printer._fmt(xlog)}({printer._print(x)}, {printer._print(y)})"
+    return emit
+
+
 def _expint(exp1):
     def emit(printer, expr):
         n, x = expr.args
@@ -149,7 +163,8 @@ FUNCTIONS = {
         # scipy's polygamma is a Hurwitz zeta after a digamma of every element,
         # five times slower
         "polygamma": _own_polygamma("scipy.special.digamma"),
-        "xlogy": "scipy.special.xlogy", "xlog1py": "scipy.special.xlog1py",
+        "xlogy": _x_log("scipy.special.xlogy", "numpy.log"),
+        "xlog1py": _x_log("scipy.special.xlog1py", "numpy.log1p"),
         "ive": lambda p, e: f"{p._fmt('scipy.special.ive')}({p._print(e.args[0])}, {p._print(e.args[1])})",
         "logi0": _logi0("numpy.where", "numpy.minimum", "numpy.log1p", "numpy.log",
                         "scipy.special.i0e"),
