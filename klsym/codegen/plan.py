@@ -27,8 +27,10 @@ QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
 #: series orders tried, highest first, and the seconds SymPy gets for each
 SERIES_ORDERS = (12, 8, 6, 4)
 SERIES_SECONDS = 15
-#: seconds SymPy gets to factor the leading part of each large-argument series term
+#: seconds SymPy gets to factor the leading part of each large-argument series
+#: term, and how many of the first terms are factored
 FACTOR_SECONDS = 5
+FACTORED_TERMS = 4
 
 
 @dataclass(frozen=True)
@@ -357,7 +359,10 @@ def _add_series(plan, family, closed):
         arguments = {x for t in series.terms for x in bessel_arguments(t)} | \
             {f.args[1] for t in series.terms for f in t.atoms(sympy.polygamma)}
         condition = sympy.Or(*[x >= LARGE_ARGUMENT for x in sorted(arguments, key=sympy.default_sort_key)])
-        plan.large_series = (condition, NearEqualSeries(tuple(for_floats(_factored(t)) for t in large),
+        # the leading terms carry the cancellation (and decide the switch);
+        # the later ones are smaller by powers of the relative differences
+        large = [_factored(t) if k < FACTORED_TERMS else t for k, t in enumerate(large)]
+        plan.large_series = (condition, NearEqualSeries(tuple(for_floats(t) for t in large),
                                                         series.differences, series.order,
                                                         series.first_order))
 
