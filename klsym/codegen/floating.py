@@ -441,16 +441,6 @@ def _shared_coefficient_logs(expr):
     return Add(*rest)
 
 
-def _bessel_down(e):
-    """``I_n(x)``, ``n >= 2``, through ``I_0`` and ``I_1``:
-    ``I_n = I_(n-2) - 2 (n - 1) / x I_(n-1)``."""
-    n, x = e.args
-    low = [sympy.besseli(0, x), sympy.besseli(1, x)]
-    for k in range(2, int(n) + 1):
-        low.append(sympy.expand(low[k - 2] - 2 * (k - 1) / x * low[k - 1]))
-    return low[int(n)]
-
-
 def _polygamma_lead(n, u):
     """The leading term ``(-1)^(n-1) (n-1)! / u^n`` of ``psi^(n)(u)``, ``n >= 1``."""
     return (-1) ** (n - 1) * sympy.factorial(n - 1) / u ** n
