@@ -270,7 +270,7 @@ def test_large_shapes_in_every_backend(backend, name, p, q):
 
 
 @pytest.mark.parametrize("backend", ["numpy", "torch", "jax"])
-@pytest.mark.parametrize("kappa", [150.0, 1e5, 1e8])
+@pytest.mark.parametrize("kappa", [1e8])  # 150 to 1e8: test_codegen (NumPy, the verifier)
 def test_large_concentrations_in_every_backend(backend, kappa):
     """Von Mises H and H(p, q) where log I0 and kappa I1/I0 are terms of size
     kappa that cancel, against the verifier's quadrature of the densities;
