@@ -441,7 +441,7 @@ def _shared_coefficient_logs(expr):
     return Add(*rest)
 
 
-def _polygamma_lead(n, u):
+def polygamma_lead(n, u):
     """The leading term ``(-1)^(n-1) (n-1)! / u^n`` of ``psi^(n)(u)``, ``n >= 1``."""
     return (-1) ** (n - 1) * sympy.factorial(n - 1) / u ** n
 
@@ -456,7 +456,7 @@ class polygamma_tail(Function):
 
     def _eval_evalf(self, prec):
         n, u = self.args
-        return (sympy.polygamma(n, u) - _polygamma_lead(n, u))._eval_evalf(prec)
+        return (sympy.polygamma(n, u) - polygamma_lead(n, u))._eval_evalf(prec)
 
     def fdiff(self, argindex=2):
         n, u = self.args
@@ -518,8 +518,8 @@ def large_series_terms(terms):
         back[r] = bessel_ratio_tail(x)
     tails = {}
     for f in polygammas:
-        tails[f] = _polygamma_lead(*f.args) + sympy.Dummy(f"t{f.args[0]}")
-        back[tails[f] - _polygamma_lead(*f.args)] = polygamma_tail(*f.args)
+        tails[f] = polygamma_lead(*f.args) + sympy.Dummy(f"t{f.args[0]}")
+        back[tails[f] - polygamma_lead(*f.args)] = polygamma_tail(*f.args)
     out = []
     for t in terms:
         t = t.replace(lambda e: isinstance(e, sympy.besseli) and e in bessels,

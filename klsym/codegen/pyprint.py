@@ -7,7 +7,8 @@ import sympy
 
 from .common import describe, far_apart, series_arguments, shared, vector_entries
 from .floating import (BESSEL_TAIL_SWITCH, EXP1_SWITCH, LARGE_ARGUMENT, TAIL_SWITCH, bessel_ratio_tail,
-                       digamma_tail, exp1_scaled, lgamma_tail, logi0_tail, polygamma_tail)
+                       digamma_tail, exp1_scaled, lgamma_tail, logi0_tail, polygamma_lead,
+                       polygamma_tail)
 
 
 def signature(plan, note):
@@ -230,12 +231,10 @@ def _polygamma_helper(order, n):
     recurrence adds terms of one sign, smallest first: a few ulps (SciPy's
     polygamma is a Hurwitz zeta after a digamma of every element)."""
     switch = polygamma_tail.switch(order)
-    lead = sympy.factorial(order - 1) * (-1) ** (order - 1)
+    lead = polygamma_lead(order, 1)
     step = (-1) ** (order + 1) * sympy.factorial(order)
     terms = polygamma_tail.coefficients(order)
-    nested = repr(float(terms[-1][0]))
-    for (c, k), (_, k_next) in zip(reversed(terms[:-1]), reversed(terms[1:])):
-        nested = f"{float(c)!r} + {_power('w', k_next - k)} * ({nested})"
+    series = _tail_series(terms)
     power = " * ".join(["r"] * (order + 1))
     return [f"def _polygamma{order}(x):",
             f'    """psi^({order})(x), x > 0: the recurrence up to {switch}, then the '
@@ -248,7 +247,7 @@ def _polygamma_helper(order, n):
             f"        lowest = max(float(numpy.fmin.reduce(part, initial={switch}.0)), 0.0)",
             f"        steps = int({switch}.0 - min(lowest, {switch}.0)) + 1",
             "        w = 1.0 / (part + steps)",
-            f"        value = {float(lead)!r} * {_power('w', order)} + {_power('w', terms[0][1])} * ({nested})",
+            f"        value = {float(lead)!r} * {_power('w', order)} + {series}",
             "        for k in range(steps - 1, -1, -1):",
             "            r = 1.0 / (part + k)",
             f"            value += {float(step)!r} * {power}",
@@ -260,21 +259,28 @@ def _polygamma_tail_helper(order, n):
     """``_polygamma_tail<order>(u)``: ``psi^(order)(u)`` less its leading term,
     the series from :meth:`polygamma_tail.switch` on, by subtraction below."""
     switch = polygamma_tail.switch(order)
-    lead = sympy.factorial(order - 1) * (-1) ** (order - 1)
+    lead = polygamma_lead(order, 1)
     terms = polygamma_tail.coefficients(order)
     # Horner over the powers: sum c / v^k = w^k1 (c1 + w^(k2-k1) (c2 + ...))
-    nested = repr(float(terms[-1][0]))
-    for (c, k), (_, k_next) in zip(reversed(terms[:-1]), reversed(terms[1:])):
-        nested = f"{float(c)!r} + {_power('w', k_next - k)} * ({nested})"
+    series = _tail_series(terms)
     return [f"def _polygamma_tail{order}(u):",
             f'    """psi^({order})(u) {"-" if lead > 0 else "+"} {abs(lead)} / u^{order} (polygamma less its '
             'leading term)."""',
             f"    v = {n['maximum']}(u, {switch}.0)",
             "    w = 1.0 / v",
-            f"    series = {_power('w', terms[0][1])} * ({nested})",
+            f"    series = {series}",
             f"    small = {n['minimum']}(u, {switch}.0)",
             f"    return {n['where']}(u >= {switch}, series, {n['polygamma'](order, 'small')} "
             f"- {float(lead)!r} / small**{order})"]
+
+
+def _tail_series(terms):
+    """``sum c / v^k`` over the ``(c, k)`` of ``terms`` in Horner form in
+    ``w = 1/v``: ``w^k1 (c1 + w^(k2-k1) (c2 + ...))``."""
+    nested = repr(float(terms[-1][0]))
+    for (c, k), (_, k_next) in zip(reversed(terms[:-1]), reversed(terms[1:])):
+        nested = f"{float(c)!r} + {_power('w', k_next - k)} * ({nested})"
+    return f"{_power('w', terms[0][1])} * ({nested})"
 
 
 def _power(w, k):
