@@ -25,7 +25,7 @@ def prepared(plan, backend):
 
 def large_series(plan, backend):
     """``(condition, terms, (lead, size))`` of the plan's near-equal series for
-    large Bessel arguments, constants folded; None where there is none or the
+    large polygamma and Bessel arguments, constants folded; None where there is none or the
     backend lacks one of its functions (the plain series is then used)."""
     if plan.large_series is None or plan.series is None:
         return None

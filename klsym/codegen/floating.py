@@ -484,10 +484,11 @@ class polygamma_tail(Function):
 
 
 def large_series_terms(terms):
-    """The terms of a near-equal series with the special functions of large
-    arguments written as an elementary leading part plus a small tail, and
-    multiplied out so that the leading parts of the coefficients combine
-    exactly; None when the terms have none of these functions.
+    """``(terms, arguments)``: the terms of a near-equal series with the
+    special functions of large arguments written as an elementary leading
+    part plus a small tail, and multiplied out so that the leading parts of
+    the coefficients combine exactly, and the arguments whose size selects
+    them; None when the terms have none of these functions.
 
     * ``psi^(n)(u)`` (``n >= 1``) -> ``(-1)^(n-1) (n-1)! / u^n +
       polygamma_tail(n, u)``: the Fisher information of a gamma shape near
@@ -544,7 +545,8 @@ def large_series_terms(terms):
             return None
         expr = expr.xreplace({w: 1 / base for base, w in inverses.items()})
         out.append(expr.xreplace(back))
-    return tuple(out)
+    arguments = set(xs) | {f.args[1] for f in polygammas}
+    return tuple(out), sorted(arguments, key=sympy.default_sort_key)
 
 
 def factored_leading_part(term):

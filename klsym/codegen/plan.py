@@ -18,7 +18,7 @@ from sympy.codegen.cfunctions import log1p
 from ..budget import time_budget
 from ..derive import cross_entropy, entropy, kl
 from ..errors import DerivationError
-from .floating import (LARGE_ARGUMENT, bessel_arguments, factored_leading_part, for_floats,
+from .floating import (LARGE_ARGUMENT, factored_leading_part, for_floats,
                        large_argument_form, large_arguments, large_series_terms, xlog1py, xlogy)
 from .series import NearEqualSeries, difference_symbols, near_equal_series, switch_point
 
@@ -356,9 +356,8 @@ def _add_series(plan, family, closed):
     plan.switch = switch_point(series.order)
     large = large_series_terms(series.terms)
     if large is not None:
-        arguments = {x for t in series.terms for x in bessel_arguments(t)} | \
-            {f.args[1] for t in series.terms for f in t.atoms(sympy.polygamma)}
-        condition = sympy.Or(*[x >= LARGE_ARGUMENT for x in sorted(arguments, key=sympy.default_sort_key)])
+        large, arguments = large
+        condition = sympy.Or(*[x >= LARGE_ARGUMENT for x in arguments])
         # the leading terms carry the cancellation (and decide the switch);
         # the later ones are smaller by powers of the relative differences
         large = [_factored(t) if k < FACTORED_TERMS else t for k, t in enumerate(large)]
