@@ -325,6 +325,26 @@ def test_polygamma_tails_against_mpmath(u):
             assert abs(ours - exact) <= allowed, (n, u, ours, exact)
 
 
+def test_own_polygammas_against_mpmath():
+    """The generated module's psi^(n)(x) (recurrence, then the asymptotic
+    series) for every order the beta series uses, on both sides of each
+    order's switch, to a few ulps."""
+    import mpmath
+    module = {}
+    exec(codegen.source("beta", "beta"), module)  # noqa: S102 - our generated module
+    orders = sorted(int(name[len("_polygamma"):]) for name in module
+                    if name.startswith("_polygamma") and name[len("_polygamma"):].isdigit())
+    assert orders == list(range(1, 12))
+    xs = np.concatenate([10.0 ** np.linspace(-6, 12, 37), np.arange(0.5, 20.0, 0.75),
+                         np.arange(2.0, 16.0) - 2.0 ** -30])
+    with mpmath.workdps(40):
+        for n in orders:
+            values = module[f"_polygamma{n}"](xs)
+            for x, ours in zip(xs, values):
+                exact = mpmath.polygamma(n, mpmath.mpf(float(x)))
+                assert abs(ours - exact) <= 4e-15 * abs(exact), (n, x, ours, exact)
+
+
 @pytest.mark.parametrize("u", [1e-3, 0.5, 3.0, 9.999, 10.0, 10.001, 150.0, 1e5, 1e12])
 def test_stirling_tails_against_mpmath(u):
     """The helpers of the large-argument form: log Gamma(u) and psi(u) minus

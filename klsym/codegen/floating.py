@@ -463,13 +463,31 @@ class polygamma_tail(Function):
         return polygamma_tail(n + 1, u)
 
     @staticmethod
-    def coefficients(n):
+    def coefficients(n, terms=TAIL_TERMS):
         """``(c, k)`` pairs of ``sum c / u^k``: the n-th derivative, term by
         term, of ``-1/(2u) - sum_j B_2j / (2j u^(2j))`` (Stirling's series of
-        the digamma function less ``log u``)."""
+        the digamma function less ``log u``), ``j`` up to ``terms``."""
         base = [(-S.Half, 1)] + [(-sympy.bernoulli(2 * j) / (2 * j), 2 * j)
-                                 for j in range(1, TAIL_TERMS + 1)]
+                                 for j in range(1, terms + 1)]
         return [(c * (-1) ** n * sympy.rf(k, n), k + n) for c, k in base]
+
+    @staticmethod
+    def recurrence(n):
+        """``(switch, terms)`` for computing ``psi^(n)(x)`` as a whole: the
+        recurrence up to the integer ``switch``, then ``terms`` Bernoulli terms
+        of the series, where the first term left out is below 1e-17 of the
+        first.  Chosen for the least work: a recurrence step costs about
+        three series terms (a division and a power against a multiply-add),
+        so a low switch with a longer series wins (order 1: 8 and 14, where
+        the tails' fixed ten terms need 15)."""
+        def switch(terms):
+            (c1, k1), *_, (omitted, k) = polygamma_tail.coefficients(n, terms + 1)
+            u = 2
+            while abs(omitted) / u ** k > 1e-17 * abs(c1) / u ** k1:
+                u += 1
+            return u
+        return min(((switch(j), j) for j in range(TAIL_TERMS, 3 * TAIL_TERMS)),
+                   key=lambda plan: 3 * plan[0] + plan[1])
 
     @staticmethod
     def switch(n):

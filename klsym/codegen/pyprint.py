@@ -226,33 +226,69 @@ def tail_helpers(names, exprs):
 def _polygamma_helper(order, n):
     """``_polygamma<order>(x)``, ``psi^(order)(x)`` for ``x > 0``: the recurrence
     ``psi^(n)(x) = psi^(n)(x + 1) + (-1)^(n+1) n! / x^(n+1)`` until every
-    element is past the switch of :meth:`polygamma_tail.switch`, then the
-    leading term and the tail's series; in chunks that stay in cache.  The
+    element is past the switch of :meth:`polygamma_tail.recurrence`, then
+    the asymptotic series there (Horner's rule in ``w = 1 / x``).  The
     recurrence adds terms of one sign, smallest first: a few ulps (SciPy's
-    polygamma is a Hurwitz zeta after a digamma of every element)."""
-    switch = polygamma_tail.switch(order)
-    lead = polygamma_lead(order, 1)
-    step = (-1) ** (order + 1) * sympy.factorial(order)
-    terms = polygamma_tail.coefficients(order)
-    series = _tail_series(terms)
-    power = " * ".join(["r"] * (order + 1))
-    return [f"def _polygamma{order}(x):",
-            f'    """psi^({order})(x), x > 0: the recurrence up to {switch}, then the '
-            'asymptotic series."""',
-            "    x = numpy.asarray(x, dtype=float)",
-            "    flat, out = x.reshape(-1), numpy.empty(x.size)",
-            "    for start in range(0, flat.size, 8192):",
-            "        part = flat[start:start + 8192]",
-            # NaN ignored, and at most switch + 1 steps (x <= 0 is invalid anyway)
-            f"        lowest = max(float(numpy.fmin.reduce(part, initial={switch}.0)), 0.0)",
-            f"        steps = int({switch}.0 - min(lowest, {switch}.0)) + 1",
-            "        w = 1.0 / (part + steps)",
-            f"        value = {float(lead)!r} * {_power('w', order)} + {series}",
-            "        for k in range(steps - 1, -1, -1):",
-            "            r = 1.0 / (part + k)",
-            f"            value += {float(step)!r} * {power}",
-            "        out[start:start + 8192] = value",
-            "    return out.reshape(x.shape)"]
+    polygamma is a Hurwitz zeta after a digamma of every element).  In
+    chunks that stay in cache, every step written into arrays made once per
+    chunk (measured: half the time of the same steps with new arrays)."""
+    switch, count = polygamma_tail.recurrence(order)
+    step = float((-1) ** (order + 1) * sympy.factorial(order))
+    # psi^(n)(x) = w^n (lead + w (c_0 + w (c_1 + w^2 (c_2 + w^2 (...))))), w = 1/x
+    (c0, _), (c1, _), *rest = polygamma_tail.coefficients(order, count)
+    later = ", ".join(repr(float(c)) for c, _ in reversed(rest[:-1]))
+    lines = [f"def _polygamma{order}(x):",
+             f'    """psi^({order})(x), x > 0: the recurrence up to {switch}, then the '
+             'asymptotic series."""',
+             "    x = numpy.asarray(x, dtype=float)",
+             "    flat, out = x.reshape(-1), numpy.empty(x.size)",
+             "    for start in range(0, flat.size, 8192):",
+             "        part = flat[start:start + 8192]",
+             # NaN ignored, and at most switch + 1 steps (x <= 0 is invalid anyway)
+             f"        lowest = max(float(numpy.fmin.reduce(part, initial={switch}.0)), 0.0)",
+             f"        steps = int({switch}.0 - min(lowest, {switch}.0)) + 1",
+             "        w = 1.0 / (part + steps)",
+             "        w2 = w * w",
+             "        t = numpy.empty(part.shape)",
+             f"        value = numpy.full(part.shape, {float(rest[-1][0])!r})",
+             f"        for c in ({later},):",
+             "            value *= w2",
+             "            value += c",
+             "        value *= w2",
+             f"        value += {float(c1)!r}",
+             "        value *= w",
+             f"        value += {float(c0)!r}",
+             "        value *= w",
+             f"        value += {float(polygamma_lead(order, 1))!r}"]
+    lines += _power_into("t", "w", order, "        ")
+    lines += ["        value *= t",
+              "        r = numpy.empty(part.shape)",
+              "        for k in range(steps - 1, -1, -1):",
+              "            numpy.add(part, k, out=r)",
+              "            numpy.divide(1.0, r, out=r)"]
+    lines += _power_into("t", "r", order + 1, "            ")
+    if step != 1:
+        lines.append(f"            t *= {step!r}")
+    lines += ["            value += t",
+              "        out[start:start + 8192] = value",
+              "    return out.reshape(x.shape)"]
+    return lines
+
+
+def _power_into(target, base, k, indent):
+    """Lines putting ``base**k`` into the array ``target`` by repeated squaring,
+    in place (``k >= 1``)."""
+    bits = bin(k)[3:]
+    if not bits:
+        return [f"{indent}numpy.copyto({target}, {base})"]
+    lines = [f"{indent}numpy.multiply({base}, {base}, out={target})"]
+    if bits[0] == "1":
+        lines.append(f"{indent}{target} *= {base}")
+    for bit in bits[1:]:
+        lines.append(f"{indent}{target} *= {target}")
+        if bit == "1":
+            lines.append(f"{indent}{target} *= {base}")
+    return lines
 
 
 def _polygamma_tail_helper(order, n):
