@@ -68,6 +68,23 @@ def test_pairs_of_different_families(name_p, p, name_q, q):
     assert relative_error(ours, reference) < CROSS_FAMILY_TARGET
 
 
+@pytest.mark.parametrize("name_q, q", [("beta", {"alpha": 2.5, "beta": 3.25}),
+                                        ("gamma", {"alpha": 2.5, "beta": 3.25})])
+@pytest.mark.parametrize("a, width", [(0.25, 2.0 ** -20), (0.375, 2.0 ** -45), (0.125, 0.5)])
+def test_narrow_uniform_keeps_its_digits(name_q, q, a, width):
+    """The mean of log x over a uniform's [a, b] is a difference quotient
+    (b log b - a log a) / (b - a); written with log1p((b - a) / a) it keeps
+    its digits when b - a is tiny (before: 1-3e-11 at b - a = 1e-6)."""
+    p = {"a": a, "b": a + width}
+    exact_p = {k: Fraction(v) for k, v in p.items()}
+    exact_q = {k: Fraction(v) for k, v in q.items()}
+    values = [*p.values(), *q.values()]
+    ce = codegen.cross_entropy_function("uniform", name_q)(*values)
+    assert relative_error(ce, ref_cross_entropy("uniform", exact_p, name_q, exact_q)) < 1e-13
+    kl = codegen.kl_function("uniform", name_q)(*values)
+    assert relative_error(kl, ref_kl("uniform", exact_p, name_q, exact_q)) < 1e-13
+
+
 @pytest.mark.parametrize("name", ["normal", "gamma", "beta", "vonmises", "weibull", "geometric"])
 def test_entropy_and_cross_entropy_functions(name):
     f = klsym.family(name)

@@ -21,6 +21,7 @@ The rules are general identities, applied to whatever a derivation produced
 """
 
 from functools import lru_cache
+from itertools import permutations
 
 import sympy
 from sympy import Add, Function, Mul, S
@@ -101,9 +102,11 @@ def _bessel_logs(e):
     return sympy.log(Mul(*kept)) + out
 
 
-def for_floats(expr):
-    """``expr`` rewritten with the rules of this module; equal as a function."""
-    expr = sympy.sympify(expr)
+def for_floats(expr, ordered=()):
+    """``expr`` rewritten with the rules of this module; equal as a function.
+    ``ordered``: the names of pairs of parameters a constraint orders
+    (frozensets), such as a uniform's ``a < b`` (see :func:`_divided_differences`)."""
+    expr = _divided_differences(sympy.sympify(expr), ordered)
     expr = expr.replace(lambda e: isinstance(e, Mul) and e.has(sympy.expint), _scaled_exp1)
     expr = expr.replace(lambda e: isinstance(e, sympy.log) and e.has(sympy.besseli), _bessel_logs)
     expr = expr.replace(lambda e: isinstance(e, sympy.besseli),
@@ -115,6 +118,39 @@ def for_floats(expr):
     expr = expr.replace(lambda e: isinstance(e, sympy.log), _log1p)
     expr = expr.replace(lambda e: isinstance(e, Add), _expm1)
     return Add(*[_xlogy(t) for term in Add.make_args(expr) for t in _spread_logs(term)])
+
+
+def _divided_differences(expr, ordered):
+    """``log y -> log x + log1p((y - x) / x)`` where ``log x`` and ``log y``
+    both appear and ``y - x`` is a number times the difference of two
+    parameters a constraint orders; the coefficients of ``log x`` and of the
+    new ``log1p`` are then collected and factored.  The mean of ``log t`` over
+    a uniform's ``[a, b]``, ``(b log b - a log a) / (b - a) - 1``, is a
+    difference quotient that loses ``log10(a / (b - a))`` digits as written;
+    it becomes ``log a + b log1p((b - a) / a) / (b - a) - 1``, whose parts
+    keep theirs (``b - a`` is exact when ``b`` and ``a`` are close)."""
+    if not ordered:
+        return expr
+    logs = sorted(expr.atoms(sympy.log), key=sympy.default_sort_key)
+    for x_log, y_log in permutations(logs, 2):
+        x, y = x_log.args[0], y_log.args[0]
+        gap = sympy.expand(y - x)
+        pair = gap.free_symbols
+        if frozenset(s.name for s in pair) not in ordered or not gap.is_polynomial(*pair) \
+                or sympy.Poly(gap, *pair).total_degree() != 1 \
+                or gap.subs({s: 1 for s in pair}) != 0:
+            continue
+        involved, others = [], []
+        for term in Add.make_args(expr):
+            (involved if term.has(x_log, y_log) else others).append(term)
+        ratio = sympy.Dummy("ratio")
+        parts = sympy.collect(sympy.expand(Add(*involved).subs(y_log, x_log + ratio)),
+                              [x_log, ratio], evaluate=False)
+        rebuilt = [sympy.factor(parts.pop(x_log, S.Zero)) * x_log,
+                   sympy.factor(parts.pop(ratio, S.Zero)) * log1p(gap / x)]
+        rest = [k * v for k, v in parts.items()]
+        return _divided_differences(Add(*rebuilt, *rest, *others), ordered)
+    return expr
 
 
 class exp1_scaled(Function):

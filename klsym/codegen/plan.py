@@ -115,19 +115,29 @@ def make_plan(quantity, fp, fq=None):
     result = QUANTITIES[quantity](*[f for f, _ in sides])
     branches, infinite, unreachable = _branches(result)
     title = {"kl": "KL({} || {})", "cross_entropy": "H({}, {})", "entropy": "H({})"}[quantity]
+    ordered = _ordered_pairs(constraints)
     plan = Plan(quantity, title.format(*[f.title for f, _ in sides]), arguments, constraints,
-                [(c, for_floats(e)) for c, e in branches], infinite, unreachable, result,
+                [(c, for_floats(e, ordered)) for c, e in branches], infinite, unreachable, result,
                 nonnegative=quantity == "kl")
     if quantity == "kl" and fq is fp and branches:
         _add_series(plan, fp, branches[-1][1])
     elif quantity == "cross_entropy" and fq is fp and branches:
         _add_differences(plan, fp, branches[-1][1])
     if branches:
-        _add_large(plan, branches[-1][1])
+        _add_large(plan, branches[-1][1], ordered)
     return plan
 
 
-def _add_large(plan, closed):
+def _ordered_pairs(constraints):
+    """The names of the pairs of parameters a constraint orders (a uniform's
+    ``a < b``); names, since a derivation's symbols may carry other assumptions."""
+    return {frozenset(s.name for s in rel.free_symbols) for rel, _, _ in constraints
+            if isinstance(rel, (sympy.StrictGreaterThan, sympy.StrictLessThan,
+                                sympy.GreaterThan, sympy.LessThan))
+            and rel.lhs.is_Symbol and rel.rhs.is_Symbol}
+
+
+def _add_large(plan, closed, ordered=()):
     """The last branch for large log-gamma, digamma and Bessel-function
     arguments, where the closed form is a difference of terms of size
     ``u log u`` (``x`` for the Bessel functions)."""
@@ -135,7 +145,7 @@ def _add_large(plan, closed):
     if large is None:
         return
     condition = sympy.Or(*[u >= LARGE_ARGUMENT for u in large_arguments(closed)])
-    expr = for_floats(large)
+    expr = for_floats(large, ordered)
     if plan.differences:
         expr = _rational_gap(_written_in_differences(expr, plan.differences), plan.differences,
                              vanishing=False)
