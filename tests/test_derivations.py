@@ -19,6 +19,11 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
+# one worker runs this module: the module fixture starts every script of the
+# session's items, and every xdist worker collects all of them, so without
+# the group each worker ran every script (and waited for them at teardown)
+pytestmark = pytest.mark.xdist_group("derivations")
+
 ROOT = Path(__file__).resolve().parents[1]
 DERIVATIONS = ROOT / "derivations"
 SCRIPTS = sorted(DERIVATIONS.glob("[0-9][0-9]_*.py"))
