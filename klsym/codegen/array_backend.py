@@ -7,12 +7,11 @@ trace and compile it), and the series is fed differences that are 0 where it
 is not chosen, so neither branch sends NaN into a gradient.
 """
 
-import math
 
 from sympy import S
 
 from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared
-from .printers import printer as make_printer
+from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, series_call, series_functions, signature,
                       tail_helpers, validation)
 
@@ -180,8 +179,7 @@ TAIL_NAMES = {
               "gammaln": "torch.lgamma", "digamma": "torch.special.digamma",
               "i0e": "torch.special.i0e", "i1e": "torch.special.i1e",
               # PyTorch's own polygamma loses digits; its Hurwitz zeta does not
-              "polygamma": lambda n, u: f"{(-1) ** (n + 1) * math.factorial(n)}.0 * "
-                                        f"torch.special.zeta({n + 1}.0, {u})"},
+              "polygamma": zeta_polygamma("torch.special.zeta")},
     "jax": {"maximum": "jax.numpy.maximum", "minimum": "jax.numpy.minimum", "where": "jax.numpy.where",
             "log": "jax.numpy.log", "exp": "jax.numpy.exp", "exp1": "jax.scipy.special.exp1",
             "gammaln": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",

@@ -477,6 +477,24 @@ def _shared_coefficient_logs(expr):
     return Add(*rest)
 
 
+def polygamma_zeta_factor(n):
+    """``(-1)^(n+1) n!``: ``psi^(n)(x)`` is this times the Hurwitz zeta
+    ``zeta(n + 1, x)``, and the recurrence ``psi^(n)(x) = psi^(n)(x + 1) +
+    (-1)^(n+1) n! / x^(n+1)`` steps by this over ``x^(n+1)`` (``n >= 1``)."""
+    return (-1) ** (n + 1) * sympy.factorial(n)
+
+
+def _reach(first, last, start, step):
+    """The least argument ``u`` from ``start`` on (in steps of ``step``) where
+    the series term ``last = (c, k)``, ``c / u^k``, is below 1e-17 of the term
+    ``first``."""
+    (c1, k1), (cn, kn) = first, last
+    u = start
+    while abs(cn) / u ** kn > 1e-17 * abs(c1) / u ** k1:
+        u += step
+    return u
+
+
 def polygamma_lead(n, u):
     """The leading term ``(-1)^(n-1) (n-1)! / u^n`` of ``psi^(n)(u)``, ``n >= 1``."""
     return (-1) ** (n - 1) * sympy.factorial(n - 1) / u ** n
@@ -517,11 +535,8 @@ class polygamma_tail(Function):
         so a low switch with a longer series wins (order 1: 8 and 14, where
         the tails' fixed ten terms need 15)."""
         def switch(terms):
-            (c1, k1), *_, (omitted, k) = polygamma_tail.coefficients(n, terms + 1)
-            u = 2
-            while abs(omitted) / u ** k > 1e-17 * abs(c1) / u ** k1:
-                u += 1
-            return u
+            first, *_, omitted = polygamma_tail.coefficients(n, terms + 1)
+            return _reach(first, omitted, 2, 1)
         return min(((switch(j), j) for j in range(TAIL_TERMS, 3 * TAIL_TERMS)),
                    key=lambda plan: 3 * plan[0] + plan[1])
 
@@ -530,11 +545,7 @@ class polygamma_tail(Function):
         """The argument from which the series of order ``n`` is used: its
         last term is below 1e-17 of its first there."""
         terms = polygamma_tail.coefficients(n)
-        (c1, k1), (cn, kn) = terms[0], terms[-1]
-        u = TAIL_SWITCH
-        while abs(cn) / u ** kn > 1e-17 * abs(c1) / u ** k1:
-            u += 5
-        return u
+        return _reach(terms[0], terms[-1], TAIL_SWITCH, 5)
 
 
 def large_series_terms(terms):

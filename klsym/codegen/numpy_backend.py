@@ -8,12 +8,10 @@ processor's cache; the series near p = q is evaluated only on the elements
 whose closed form cancelled.
 """
 
-import math
-
 from sympy import S
 
 from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared
-from .printers import printer as make_printer
+from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, series_call, series_functions, signature, symmetric,
                       tail_helpers, validation)
 
@@ -22,8 +20,7 @@ TAIL_NAMES = {"maximum": "numpy.maximum", "minimum": "numpy.minimum", "where": "
               "log": "numpy.log", "exp": "numpy.exp", "exp1": "scipy.special.exp1",
               "gammaln": "scipy.special.gammaln", "digamma": "scipy.special.digamma",
               "i0e": "scipy.special.i0e", "i1e": "scipy.special.i1e",
-              "polygamma": lambda n, u: f"{(-1) ** (n + 1) * math.factorial(n)}.0 * "
-                                        f"scipy.special.zeta({n + 1}.0, {u})",
+              "polygamma": zeta_polygamma("scipy.special.zeta"),
               "own_polygamma": True}
 
 #: numbers per block and argument: the temporaries of a block stay in the

@@ -15,7 +15,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from ..errors import KlsymError
-from .floating import LOGI0_SWITCH, LOGI0_TERMS
+from .floating import LOGI0_SWITCH, LOGI0_TERMS, polygamma_zeta_factor
 
 
 class UnsupportedFunction(KlsymError, NotImplementedError):
@@ -103,9 +103,14 @@ def _polygamma_through_zeta(digamma, zeta):
         n, x = expr.args
         if n == 0:
             return f"{printer._fmt(digamma)}({printer._print(x)})"
-        factor = (-1) ** (int(n) + 1) * sympy.factorial(int(n))
-        return f"{factor}.0 * {printer._fmt(zeta)}({int(n) + 1}.0, {printer._print(x)})"
+        return zeta_polygamma(printer._fmt(zeta))(int(n), printer._print(x))
     return emit
+
+
+def zeta_polygamma(zeta):
+    """``(n, x) -> source of psi^(n)(x)`` through the Hurwitz zeta function
+    named ``zeta``, ``n >= 1``."""
+    return lambda n, x: f"{float(polygamma_zeta_factor(n))!r} * {zeta}({n + 1}.0, {x})"
 
 
 def _own_polygamma(digamma):

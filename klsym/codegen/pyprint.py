@@ -8,7 +8,7 @@ import sympy
 from .common import describe, far_apart, series_arguments, shared, vector_entries
 from .floating import (BESSEL_TAIL_SWITCH, EXP1_SWITCH, LARGE_ARGUMENT, TAIL_SWITCH, bessel_ratio_tail,
                        digamma_tail, exp1_scaled, lgamma_tail, logi0_tail, polygamma_lead,
-                       polygamma_tail)
+                       polygamma_tail, polygamma_zeta_factor)
 
 
 def signature(plan, note):
@@ -233,7 +233,7 @@ def _polygamma_helper(order, n):
     chunks that stay in cache, every step written into arrays made once per
     chunk (measured: half the time of the same steps with new arrays)."""
     switch, count = polygamma_tail.recurrence(order)
-    step = float((-1) ** (order + 1) * sympy.factorial(order))
+    step = float(polygamma_zeta_factor(order))
     # psi^(n)(x) = w^n (lead + w (c_0 + w (c_1 + w^2 (c_2 + w^2 (...))))), w = 1/x
     (c0, _), (c1, _), *rest = polygamma_tail.coefficients(order, count)
     later = ", ".join(repr(float(c)) for c, _ in reversed(rest[:-1]))
