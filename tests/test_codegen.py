@@ -362,6 +362,28 @@ def test_own_polygammas_against_mpmath():
                 assert abs(ours - exact) <= 4e-15 * abs(exact), (n, x, ours, exact)
 
 
+def test_own_log1p_against_mpmath():
+    """The generated module's ``_log1p`` (numpy.log and the rounding error of
+    1 + x) to about an ulp from x = -1 + 2^-52 to 1e300, both signs of small
+    x, and numpy.log1p's values at its limits (x = -1, +-oo, NaN, scalars)."""
+    import mpmath
+    module = {}
+    exec(codegen.source("poisson", "poisson"), module)  # noqa: S102 - our generated module
+    log1p = module["_log1p"]
+    rng = np.random.default_rng(7)
+    small = 10.0 ** rng.uniform(-300, 0, 2000) * rng.choice([-1.0, 1.0], 2000)
+    xs = np.concatenate([small[small > -1], 10.0 ** rng.uniform(0, 300, 500),
+                         -1 + 2.0 ** -np.arange(1, 53), rng.uniform(-1, 20, 2000)[1:]])
+    values = log1p(xs)
+    with mpmath.workdps(40):
+        for x, ours in zip(xs, values):
+            exact = mpmath.log1p(mpmath.mpf(float(x)))
+            assert abs(ours - exact) <= 3e-16 * abs(exact), (x, ours, exact)
+    with np.errstate(all="ignore"):
+        edges = np.array([-1.0, np.inf, -np.inf, np.nan, -2.0, 0.0, -0.0])
+        np.testing.assert_array_equal(log1p(edges), np.log1p(edges))
+        assert log1p(np.float64(0.5)) == np.log1p(0.5)
+
 @pytest.mark.parametrize("u", [1e-3, 0.5, 3.0, 9.999, 10.0, 10.001, 150.0, 1e5, 1e12])
 def test_stirling_tails_against_mpmath(u):
     """The helpers of the large-argument form: log Gamma(u) and psi(u) minus
