@@ -179,6 +179,20 @@ def test_invalid_input_names_parameter_constraint_and_value():
     categorical = codegen.kl_function("categorical", "categorical")
     with pytest.raises(ValueError, match="p_p must satisfy"):
         categorical([0.2, 0.3, 0.6], [0.2, 0.3, 0.5])
+    # vector bounds are checked whole, then the entry that fails is named
+    good = np.full((3, 4), 0.25)
+    bad = good.copy()
+    bad[2, 1], bad[2, 2] = -0.25, 0.75
+    with pytest.raises(ValueError, match=r"p_q must satisfy p2_q > 0; got p2_q=-0.25 at index \(2,\)"):
+        categorical(good, bad)
+    bad[2, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"p_q must satisfy p2_q > 0; got p2_q=nan at index \(2,\)"):
+        categorical([0.25] * 4, bad)  # p broadcast against q's rows
+    with pytest.raises(ValueError, match=r"p_p must satisfy Eq\(.*\); got .* at index \(1,\)"):
+        categorical([[0.25] * 4, [0.25, 0.25, 0.25, 0.5]], good[:2])
+    dirichlet = codegen.kl_function("dirichlet", "dirichlet")
+    with pytest.raises(ValueError, match=r"alpha_p must satisfy alpha3_p > 0; got alpha3_p=0.0"):
+        dirichlet([1.0, 2.0, 0.0], [1.0, 1.0, 1.0])
     binomial = codegen.kl_function("binomial", "binomial")
     with pytest.raises(ValueError, match="n_p must satisfy n_p is an integer"):
         binomial(2.5, 0.5, 3, 0.5)

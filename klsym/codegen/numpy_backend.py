@@ -13,7 +13,7 @@ from sympy import S
 from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared
 from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, series_call, series_functions, signature, symmetric,
-                      tail_helpers, validation)
+                      tail_helpers, validation, vector_bounds)
 
 #: the functions the helpers of the large-argument form call
 TAIL_NAMES = {"maximum": "numpy.maximum", "minimum": "numpy.minimum", "where": "numpy.where",
@@ -73,8 +73,13 @@ def module_source(plan, accuracy=None):
     if any(symmetric(text) for _, _, text in plan.constraints):
         body.append("    if validate:")
         body += validation(plan, printer, "        ", arrays=True)
+    # vector arguments whole too (rows, K), where their bounds are checked at once
+    whole = list(vector_bounds(plan))
     body.append(f"    scalars = numpy.broadcast_arrays({', '.join(scalars)},)")
     body.append("    out = numpy.empty(scalars[0].shape)")
+    if whole:
+        body.append(f"    scalars = [*scalars, *[numpy.broadcast_to(v, out.shape + v.shape[-1:]) "
+                    f"for v in ({', '.join(whole)},)]]")
     body.append("    candidates = []  # where the closed form cancelled, from every block")
     body.append("    for offset, rows in _blocks(out.shape, WIDTH):")
     body.append("        _evaluate(out[rows], *[a[rows] for a in scalars], validate=validate, "
@@ -85,11 +90,12 @@ def module_source(plan, accuracy=None):
         body.append("            _near_equal(out.reshape(-1), candidates)")
     body.append("    return _output(out, dtype)")
 
-    body += ["", "", f"def _evaluate(out, {', '.join(scalars)}, validate, offset, eps, candidates):",
+    body += ["", "", f"def _evaluate(out, {', '.join(scalars + whole)}, validate, offset, eps, candidates):",
              '    """The result for one block, written into ``out``."""']
     if any(not symmetric(text) for _, _, text in plan.constraints):
         body.append("    if validate:")
-        body += validation(plan, printer, "        ", extra=", offset", arrays=False, bounds=True)
+        body += validation(plan, printer, "        ", extra=", offset", arrays=False, bounds=True,
+                           vectors=True)
     if plan.open != S.false:
         body.append(f"    _no_closed_form({code(plan.open)}, {str(plan.open)!r}, offset)")
     body.append("    with numpy.errstate(all='ignore'):")
@@ -214,15 +220,19 @@ def _require(ok, constraint, owners, values, offset=0):
     raise ValueError(f"{{' and '.join(owners)}} must satisfy {{constraint}}; got {{shown}}{{where}}")
 
 
+def _holds(x, op, bound):
+    """``x op bound`` everywhere, with one reduction (a NaN fails it)."""
+    if not numpy.size(x):
+        return True
+    extreme = numpy.min(x) if op in (">", ">=") else numpy.max(x)
+    return {{">": extreme > bound, ">=": extreme >= bound,
+            "<": extreme < bound, "<=": extreme <= bound}}[op]
+
+
 def _require_bound(x, op, bound, constraint, owners, values, offset=0):
     """``x op bound`` checked with one reduction (a NaN fails it too); the
     elementwise test only runs to name the first offending element."""
-    if not numpy.size(x):
-        return
-    extreme = numpy.min(x) if op in (">", ">=") else numpy.max(x)
-    holds = {{">": extreme > bound, ">=": extreme >= bound,
-              "<": extreme < bound, "<=": extreme <= bound}}[op]
-    if not holds:
+    if not _holds(x, op, bound):
         ok = {{">": numpy.greater, ">=": numpy.greater_equal,
                "<": numpy.less, "<=": numpy.less_equal}}[op](x, bound)
         _require(ok, constraint, owners, values, offset)

@@ -39,17 +39,64 @@ def symmetric(text):
 _OPS = {">": ">", ">=": ">=", "<": "<", "<=": "<="}
 
 
-def validation(plan, printer, indent, extra="", arrays=None, bounds=False):
+def _bound(rel):
+    """``(symbol, op, number)`` of a constraint ``symbol op number``, else None."""
+    if getattr(rel, "rel_op", None) in _OPS and rel.lhs.is_Symbol and rel.rhs.is_number:
+        return rel.lhs, rel.rel_op, rel.rhs
+    return None
+
+
+def vector_bounds(plan):
+    """``{argument name: (op, number, entry symbols)}`` for the vector arguments whose every entry
+    has the same bound (``p_i > 0``): checked on the whole argument with one
+    reduction, where one per entry would read its strided column."""
+    found = {}
+    for a in plan.arguments:
+        if len(a.shape) != 1:
+            continue
+        symbols = {symbol for _, symbol in a.entries}
+        bounds = {_bound(rel)[1:] for rel, _, _ in plan.constraints
+                  if _bound(rel) and _bound(rel)[0] in symbols}
+        covered = {_bound(rel)[0] for rel, _, _ in plan.constraints if _bound(rel)}
+        if len(bounds) == 1 and symbols <= covered:
+            found[a.name] = bounds.pop() + (symbols,)
+    return found
+
+
+def _entry_sum(plan, expr):
+    """The vector argument whose entries, each once, add up to ``expr``, else None."""
+    for a in plan.arguments:
+        if len(a.shape) == 1 and expr.is_Add and set(expr.args) == {s for _, s in a.entries} \
+                and len(expr.args) == len(a.entries):
+            return a
+    return None
+
+
+def validation(plan, printer, indent, extra="", arrays=None, bounds=False, vectors=False):
     """One ``_require(ok, constraint, owners, values{extra})`` per constraint
     (only the symmetry checks with ``arrays=True``, only the others with
     ``arrays=False``); with ``bounds``, a parameter against a number is
-    ``_require_bound(x, op, number, ...)``, one reduction instead of a mask."""
-    lines = []
+    ``_require_bound(x, op, number, ...)``, one reduction instead of a mask.
+    With ``vectors`` (the function has its vector arguments whole, as
+    ``(rows, K)`` arrays) the bounds of :func:`vector_bounds` are first
+    checked on the whole arguments, the entries only where that fails (to
+    name the first offending one), and a sum of all entries of a vector
+    argument is a product with ones (a strided column each otherwise)."""
+    lines, grouped = [], []
+    whole = vector_bounds(plan) if vectors else {}
+    entries = {symbol for *_, symbols in whole.values() for symbol in symbols}
     for rel, owners, text in plan.constraints:
         if arrays is not None and symmetric(text) != arrays:
             continue
-        if bounds and getattr(rel, "rel_op", None) in _OPS and rel.lhs.is_Symbol \
-                and rel.rhs.is_number:
+        if bounds and _bound(rel):
+            x = rel.lhs.name
+            line = (f"_require_bound({x}, {rel.rel_op!r}, {printer.doprint(rel.rhs)}, "
+                    f"{text!r}, {owners!r}, {{{x!r}: {x}}}{extra})")
+            if rel.lhs in entries:
+                grouped.append(line)
+            else:
+                lines.append(f"{indent}{line}")
+            continue
             x = rel.lhs.name
             lines.append(f"{indent}_require_bound({x}, {rel.rel_op!r}, {printer.doprint(rel.rhs)}, "
                          f"{text!r}, {owners!r}, {{{x!r}: {x}}}{extra})")
@@ -61,11 +108,19 @@ def validation(plan, printer, indent, extra="", arrays=None, bounds=False):
             shown = ", ".join(f"{s.name!r}: {s.name}" for s in sorted(rel.free_symbols, key=str))
             if isinstance(rel, sympy.Eq) and not rel.lhs.has(sympy.floor):
                 # a float sum of probabilities is 1 only up to rounding
-                test = (f"_close({printer.doprint(rel.lhs)}, {printer.doprint(rel.rhs)}, "
-                        f"{len(rel.free_symbols)}, eps)")
+                summed = _entry_sum(plan, rel.lhs) if vectors else None
+                total = (f"({summed.name} @ numpy.ones({len(summed.entries)}))" if summed
+                         else printer.doprint(rel.lhs))
+                test = f"_close({total}, {printer.doprint(rel.rhs)}, {len(rel.free_symbols)}, eps)"
             else:
                 test = printer.doprint(rel)
         lines.append(f"{indent}_require({test}, {text!r}, {owners!r}, {{{shown}}}{extra})")
+    if grouped:
+        held = " and ".join(f"_holds({name}, {op!r}, {printer.doprint(bound)})"
+                            for name, (op, bound, _) in whole.items())
+        lines = ([f"{indent}if not ({held}):  # whole vectors at once; the entries name "
+                  "the first that fails"]
+                 + [f"{indent}    {line}" for line in grouped] + lines)
     return lines
 
 
