@@ -104,6 +104,14 @@ def _infinite_sum(body, lo, work):
             right = b
     peak = max(range(left, right + 1), key=lambda k: _size(body, k))
     negligible = mpmath.mpf(10) ** (-(work + 5))
+    # MAX_TERMS steps out, a term still above what all the terms up to it
+    # could make negligible: the loop below would give up there, so give up
+    # now (a Poisson mean of 1e9: a minute of summing before)
+    top = _size(body, peak)
+    for edge in (peak + MAX_TERMS, peak - 1 - MAX_TERMS):
+        if edge >= lo and _size(body, edge) > negligible * (MAX_TERMS + 1) * top:
+            raise ArithmeticError(f"the terms of the sum decay too slowly around k = {peak} "
+                                  f"to be summed (more than {MAX_TERMS} terms)")
     total = mpmath.mpf(0)
     for direction in (1, -1):
         k = peak if direction == 1 else peak - 1

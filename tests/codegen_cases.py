@@ -98,7 +98,10 @@ def _cases(name):
                   for e in (3, 6, 9)]
     for kind, p, q in cases:
         if _admissible(f, q):
-            yield pytest.param(name, p, q, id=f"{name}-{kind}")
+            # one worker for every backend's test of a case: the mpmath
+            # reference (up to 48 s, the Poisson at 1e8) is computed once
+            yield pytest.param(name, p, q, id=f"{name}-{kind}",
+                               marks=pytest.mark.xdist_group(f"case-{name}-{kind}"))
 
 
 EXTREME_SKIP = {
