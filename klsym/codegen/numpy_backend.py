@@ -35,7 +35,7 @@ BLOCK = 65536
 #: ``u = 1 + x`` rounded, ``log(1 + x) = log u + log(1 + c / u)`` where
 #: ``c = x - (u - 1)`` is the rounding error of ``1 + x``, exact for
 #: ``|x| < 1``, and ``log(1 + c / u) = c / u`` to the last bit (c / u is
-#: below EPS).  Measured against mpmath: 1.1 ulp at most, numpy's own 0.65.
+#: below EPS).  Measured against mpmath: 2.5e-16 relative at most, numpy's own 1.5e-16.
 #: Where ``c`` is ``0 / 0`` or ``oo - oo`` (x = -1, x infinite) the invalid
 #: operation falls back on ``numpy.log1p``.
 LOG1P = ["", "", "def _log1p(x):",
