@@ -157,6 +157,37 @@ def test_vector_and_matrix_parameters_use_the_last_axes():
     assert relative_error(value, reference) < SAME_FAMILY_TARGET
 
 
+@pytest.mark.parametrize("name, rows_p, rows_q, scalars", [
+    ("categorical", [[0.25, 0.25, 0.5], [0.125, 0.625, 0.25]], [[0.5, 0.25, 0.25], [0.125, 0.5, 0.375]], {}),
+    ("dirichlet", [[2.0, 3.0, 4.0], [0.5, 0.75, 6.0]], [[0.5, 5.0, 1.0], [0.625, 0.75, 5.5]], {}),
+    ("multinomial", [[0.25, 0.25, 0.5], [0.125, 0.625, 0.25]], [[0.5, 0.25, 0.25], [0.125, 0.5, 0.375]],
+     {"n": ([3.0, 5.0], [3.0, 5.0])}),
+])
+def test_terms_of_every_entry_evaluated_at_once(name, rows_p, rows_q, scalars):
+    """The closed form's terms that are one expression at every entry of a
+    vector argument (``p_i log(p_i / q_i)``) are evaluated on the whole
+    ``(rows, K)`` argument: KL, H and H(p, q) row by row against the mpmath
+    reference, with a scalar parameter (the multinomial's n) broadcast
+    against the entries (its H and H(p, q) have no closed form)."""
+    from reference_multivariate import ref_cross_entropy_mv, ref_entropy_mv, ref_kl_mv
+    vector = "alpha" if name == "dirichlet" else "p"
+    n_p, n_q = scalars.get("n", (None, None))
+    args_p = ([n_p] if n_p else []) + [np.array(rows_p)]
+    args_q = ([n_q] if n_q else []) + [np.array(rows_q)]
+    values = {"kl": codegen.kl_function(name, name)(*args_p, *args_q)}
+    if not n_p:  # the multinomial's H and H(p, q) keep E[log x!]: no closed form
+        values["entropy"] = codegen.entropy_function(name)(*args_p)
+        values["cross_entropy"] = codegen.cross_entropy_function(name, name)(*args_p, *args_q)
+    for row in range(len(rows_p)):
+        p = {vector: [Fraction(v) for v in rows_p[row]]} | ({"n": int(n_p[row])} if n_p else {})
+        q = {vector: [Fraction(v) for v in rows_q[row]]} | ({"n": int(n_q[row])} if n_q else {})
+        expected = {"kl": lambda: ref_kl_mv(name, p, q), "entropy": lambda: ref_entropy_mv(name, p),
+                    "cross_entropy": lambda: ref_cross_entropy_mv(name, p, q)}
+        for quantity, value in values.items():
+            assert relative_error(value[row], expected[quantity]()) < SAME_FAMILY_TARGET, \
+                (name, quantity, row, value[row], expected[quantity])
+
+
 def test_categorical_near_equal_along_the_simplex():
     from reference_multivariate import ref_kl_mv
     kl = codegen.kl_function("categorical", "categorical")

@@ -8,6 +8,7 @@ processor's cache; the series near p = q is evaluated only on the elements
 whose closed form cancelled.
 """
 
+import sympy
 from sympy import S
 
 from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared
@@ -73,8 +74,11 @@ def module_source(plan, accuracy=None):
     if any(symmetric(text) for _, _, text in plan.constraints):
         body.append("    if validate:")
         body += validation(plan, printer, "        ", arrays=True)
-    # vector arguments whole too (rows, K), where their bounds are checked at once
-    whole = list(vector_bounds(plan))
+    closed_terms = branches[-1][1].as_ordered_terms() if branches else []
+    groups, rest, vectors, vector_differences = _entrywise(plan, closed_terms)
+    # vector arguments whole too (rows, K), where their bounds are checked at
+    # once or the closed form has terms of every entry
+    whole = [a.name for a in plan.arguments if a.name in vector_bounds(plan) or a.name in vectors]
     body.append(f"    scalars = numpy.broadcast_arrays({', '.join(scalars)},)")
     body.append("    out = numpy.empty(scalars[0].shape)")
     if whole:
@@ -99,17 +103,25 @@ def module_source(plan, accuracy=None):
     if plan.open != S.false:
         body.append(f"    _no_closed_form({code(plan.open)}, {str(plan.open)!r}, offset)")
     body.append("    with numpy.errstate(all='ignore'):")
+    for name, (q, p) in vector_differences.items():
+        body.append(f"        {name} = {q} - {p}")
+    views = _difference_views(plan, vector_differences)
     for d, (q, p) in plan.differences.items():
-        body.append(f"        {d.name} = {q.name} - {p.name}")
+        body.append(f"        {d.name} = {views[d]}" if d in views else f"        {d.name} = {q.name} - {p.name}")
     series = plan.series is not None and bool(branches)
     if branches:
-        *others, (_, closed) = branches
-        terms = [t for t in closed.as_ordered_terms()]
+        *others, _ = branches
+        terms = rest
+        for i, (template, size) in enumerate(groups):
+            body.append(f"        v{i} = {code(template)}  # every entry at once")
         for i, term in enumerate(terms):
             body.append(f"        t{i} = {code(term)}")
-        body.append(f"        out[...] = {' + '.join(f't{i}' for i in range(len(terms)))}")
+        ones = [f"numpy.ones({size})" for _, size in groups]
+        parts = [f"v{i} @ {one}" for i, one in enumerate(ones)] + [f"t{i}" for i in range(len(terms))]
+        body.append(f"        out[...] = {' + '.join(parts)}")
         if series:
-            varying = [f"abs(t{i})" for i, t in enumerate(terms) if t.free_symbols]
+            varying = [f"abs(v{i}) @ {one}" for i, one in enumerate(ones)]
+            varying += [f"abs(t{i})" for i, t in enumerate(terms) if t.free_symbols]
             fixed = sum(abs(float(t)) for t in terms if not t.free_symbols)
             magnitude = " + ".join(varying + ([repr(fixed)] if fixed else []))
             body.append(f"        magnitude = {magnitude}")
@@ -157,6 +169,82 @@ def module_source(plan, accuracy=None):
     if any("_log1p(" in line for line in body):
         body += LOG1P
     return _header(plan, accuracy, large) + "\n".join(body) + "\n"
+
+
+def _entrywise(plan, terms):
+    """``(groups, rest, vectors, differences)``: the terms that are one
+    expression at every index of vector arguments of one length
+    (``p_i log1p(-d_i / q_i)`` for i = 1..K), each group as that expression
+    in the whole arguments (``(rows, K)`` arrays, evaluated at once and
+    summed as a product with ones: one contiguous pass instead of K strided
+    columns), and the other terms; the vector arguments and the vector
+    differences (``name: (q argument, p argument)``) the groups need."""
+    where = {}  # entry symbol -> (argument, index)
+    for a in plan.arguments:
+        if len(a.shape) == 1:
+            for (i,), symbol in a.entries:
+                where[symbol] = (a, i)
+    entry_differences = {}  # d symbol -> (vector difference name, q argument, p argument, index)
+    taken = {s.name for s in plan.symbols} | {d.name for d in plan.differences}
+    for d, (q, p) in plan.differences.items():
+        if q in where and p in where and where[q][1] == where[p][1]:
+            base = where[p][0].name[:-len("_p")] if where[p][0].name.endswith("_p") else where[p][0].name
+            name = f"d_{base}"
+            while name in taken:
+                name += "_v"
+            entry_differences[d] = (name, where[q][0], where[p][0], where[q][1])
+    groups = {}
+    rest = []
+    for term in terms:
+        symbols = term.free_symbols
+        indices = {where[s][1] for s in symbols if s in where} \
+            | {entry_differences[s][3] for s in symbols if s in entry_differences}
+        lengths = {where[s][0].shape[0] for s in symbols if s in where} \
+            | {entry_differences[s][1].shape[0] for s in symbols if s in entry_differences}
+        if len(indices) != 1 or len(lengths) != 1:
+            rest.append(term)
+            continue
+        swap = {}
+        for s in symbols:
+            if s in where:
+                swap[s] = sympy.Symbol(where[s][0].name, **s.assumptions0)
+            elif s in entry_differences:
+                swap[s] = sympy.Symbol(entry_differences[s][0], **s.assumptions0)
+            else:  # a scalar parameter or difference, against the rows
+                swap[s] = sympy.Symbol(f"{s.name}[..., None]", **s.assumptions0)
+        template = term.xreplace(swap)
+        groups.setdefault(template, []).append((indices.pop(), lengths.pop(), term))
+    vectorised, vectors, differences = [], [], {}
+    for template, members in groups.items():
+        size = members[0][1]
+        if sorted(i for i, _, _ in members) != list(range(size)):
+            rest += [term for _, _, term in members]
+            continue
+        vectorised.append((template, size))
+        for term in (t for _, _, t in members):
+            for s in term.free_symbols:
+                if s in where and where[s][0].name not in vectors:
+                    vectors.append(where[s][0].name)
+                if s in entry_differences:
+                    name, q, p, _ = entry_differences[s]
+                    differences[name] = (q.name, p.name)
+    keep = [t for t in terms if t in rest]  # the order of the closed form
+    return vectorised, keep, vectors, differences
+
+
+def _difference_views(plan, vector_differences):
+    """``{d symbol: "d_p[..., i]"}``: entry differences taken from the vector
+    differences (no second subtraction)."""
+    by_pair = {pair: name for name, pair in vector_differences.items()}
+    index = {symbol: (a.name, i) for a in plan.arguments if len(a.shape) == 1
+             for (i,), symbol in a.entries}
+    views = {}
+    for d, (q, p) in plan.differences.items():
+        if q in index and p in index and index[q][1] == index[p][1]:
+            name = by_pair.get((index[q][0], index[p][0]))
+            if name:
+                views[d] = f"{name}[..., {index[q][1]}]"
+    return views
 
 
 def _width(plan):
