@@ -2,7 +2,7 @@
 textbook NumPy/SciPy formula and torch.distributions.kl_divergence (CPU).
 
 For each family: time per element on 10^6-element float64 arrays of
-ordinary parameters (best of 7, the three taken in turn), and the maximum
+ordinary parameters (best of 7 consecutive calls after one warm-up), and the maximum
 relative error of all three on a near-equal regime (relative parameter
 differences 1e-3 ... 1e-15).  The
 reference for the errors is klsym's closed form evaluated with mpmath at 60
@@ -134,19 +134,17 @@ def _max_error(values, reference):
     return worst
 
 
-def _time_together(functions, args, repeat=7):
-    """Best time of each function, the functions taken in turn and their
-    order rotated every round: on this machine the first call after another
-    function's large arrays were freed pays for fresh memory, which would
-    otherwise always fall on the same function."""
-    best = [float("inf")] * len(functions)
-    order = list(range(len(functions)))
+def _time(function, args, repeat=7):
+    """Best of ``repeat`` consecutive calls: the function's own steady cost.
+    (Taken in turn with the others, the first call after another function's
+    large arrays were freed pays for fresh memory here; which function that
+    falls on depends on the order, not on the function.)"""
+    function(*args)
+    best = float("inf")
     for _ in range(repeat):
-        for i in order:
-            start = time.perf_counter()
-            functions[i](*args)
-            best[i] = min(best[i], time.perf_counter() - start)
-        order = order[1:] + order[:1]
+        start = time.perf_counter()
+        function(*args)
+        best = min(best, time.perf_counter() - start)
     return best
 
 
@@ -158,17 +156,16 @@ def main():
     textbook, torch_kl = _textbook(), _torch()
     print(f"klsym {klsym.__version__}, numpy {np.__version__}, "
           f"torch {'absent' if torch_kl is None else __import__('torch').__version__}; "
-          f"{args.size:.0e} elements, best of 7 taken in turn")
+          f"{args.size:.0e} elements, best of 7 consecutive calls")
     print(f"\n{'family':<14}{'klsym ns/el':>12}{'hand ns/el':>12}{'torch ns/el':>12}{'ratio':>7}"
           f"   max rel. error near p = q: klsym / hand / torch")
     for name in ("normal", "gamma", "beta", "dirichlet", "poisson", "categorical"):
         ours = klsym.kl_function(name, name)
         data = _ordinary(name, args.size)
         ours(*data)  # build (derivation, series, compile) before timing
-        functions = [lambda *a: ours(*a, validate=True), textbook[name]]
-        functions += [torch_kl[name]] if torch_kl else []
-        times = [t / args.size * 1e9 for t in _time_together(functions, data)] + [float("nan")]
-        t_ours, t_hand, t_torch = times[:3]
+        t_ours = _time(lambda *a: ours(*a, validate=True), data) / args.size * 1e9
+        t_hand = _time(textbook[name], data) / args.size * 1e9
+        t_torch = _time(torch_kl[name], data) / args.size * 1e9 if torch_kl else float("nan")
         near = _near(name, args.near)
         reference = _reference(name, near)
         errors = [_max_error(ours(*near), reference), _max_error(textbook[name](*near), reference)]
