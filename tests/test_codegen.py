@@ -188,6 +188,20 @@ def test_terms_of_every_entry_evaluated_at_once(name, rows_p, rows_q, scalars):
                 (name, quantity, row, value[row], expected[quantity])
 
 
+def test_entry_terms_of_an_argument_without_bounds():
+    """A 1-d multivariate normal: its terms in ``d_mu`` are evaluated on the
+    whole ``mu`` arguments, which no bound check passes in (found by the
+    catalog verification: NameError mu_q)."""
+    from reference_multivariate import ref_kl_mv
+    kl = codegen.kl_function("mvnormal", "mvnormal")
+    p = {"mu": [-2.4609375], "Sigma": [[0.306640625]]}
+    q = {"mu": [0.0994873046875], "Sigma": [[0.34228515625]]}
+    value = np.ravel(kl(p["mu"], p["Sigma"], q["mu"], q["Sigma"]))[0]
+    exact = {k: [Fraction(v) for v in p[k]] if k == "mu" else [[Fraction(p[k][0][0])]] for k in p}
+    exact_q = {k: [Fraction(v) for v in q[k]] if k == "mu" else [[Fraction(q[k][0][0])]] for k in q}
+    assert relative_error(value, ref_kl_mv("mvnormal", exact, exact_q)) < SAME_FAMILY_TARGET
+
+
 def test_categorical_near_equal_along_the_simplex():
     from reference_multivariate import ref_kl_mv
     kl = codegen.kl_function("categorical", "categorical")

@@ -228,6 +228,7 @@ def _entrywise(plan, terms):
                 if s in entry_differences:
                     name, q, p, _ = entry_differences[s]
                     differences[name] = (q.name, p.name)
+                    vectors += [a.name for a in (q, p) if a.name not in vectors]
     keep = [t for t in terms if t in rest]  # the order of the closed form
     return vectorised, keep, vectors, differences
 
