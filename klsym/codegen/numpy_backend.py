@@ -11,7 +11,8 @@ whose closed form cancelled.
 import sympy
 from sympy import S
 
-from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared
+from .common import (CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared,
+                     vector_entries)
 from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, series_call, series_functions, signature, symmetric,
                       tail_helpers, validation, vector_bounds)
@@ -75,7 +76,7 @@ def module_source(plan, accuracy=None):
         body.append("    if validate:")
         body += validation(plan, printer, "        ", arrays=True)
     closed_terms = branches[-1][1].as_ordered_terms() if branches else []
-    groups, rest, vectors, vector_differences = _entrywise(plan, closed_terms)
+    groups, rest, vectors, vector_differences, views = _entrywise(plan, closed_terms)
     # vector arguments whole too (rows, K), where their bounds are checked at
     # once or the closed form has terms of every entry
     whole = [a.name for a in plan.arguments if a.name in vector_bounds(plan) or a.name in vectors]
@@ -105,7 +106,6 @@ def module_source(plan, accuracy=None):
     body.append("    with numpy.errstate(all='ignore'):")
     for name, (q, p) in vector_differences.items():
         body.append(f"        {name} = {q} - {p}")
-    views = _difference_views(plan, vector_differences)
     for d, (q, p) in plan.differences.items():
         body.append(f"        {d.name} = {views[d]}" if d in views else f"        {d.name} = {q.name} - {p.name}")
     series = plan.series is not None and bool(branches)
@@ -172,18 +172,16 @@ def module_source(plan, accuracy=None):
 
 
 def _entrywise(plan, terms):
-    """``(groups, rest, vectors, differences)``: the terms that are one
+    """``(groups, rest, vectors, differences, views)``: the terms that are one
     expression at every index of vector arguments of one length
     (``p_i log1p(-d_i / q_i)`` for i = 1..K), each group as that expression
     in the whole arguments (``(rows, K)`` arrays, evaluated at once and
     summed as a product with ones: one contiguous pass instead of K strided
     columns), and the other terms; the vector arguments and the vector
-    differences (``name: (q argument, p argument)``) the groups need."""
-    where = {}  # entry symbol -> (argument, index)
-    for a in plan.arguments:
-        if len(a.shape) == 1:
-            for (i,), symbol in a.entries:
-                where[symbol] = (a, i)
+    differences (``name: (q argument, p argument)``) the groups need, and the
+    entry differences as views of those (``{d symbol: "d_p[..., i]"}``, no
+    second subtraction)."""
+    where = {symbol: (a, index[0]) for a, index, symbol in vector_entries(plan) if len(a.shape) == 1}
     entry_differences = {}  # d symbol -> (vector difference name, q argument, p argument, index)
     taken = {s.name for s in plan.symbols} | {d.name for d in plan.differences}
     for d, (q, p) in plan.differences.items():
@@ -230,22 +228,9 @@ def _entrywise(plan, terms):
                     differences[name] = (q.name, p.name)
                     vectors += [a.name for a in (q, p) if a.name not in vectors]
     keep = [t for t in terms if t in rest]  # the order of the closed form
-    return vectorised, keep, vectors, differences
-
-
-def _difference_views(plan, vector_differences):
-    """``{d symbol: "d_p[..., i]"}``: entry differences taken from the vector
-    differences (no second subtraction)."""
-    by_pair = {pair: name for name, pair in vector_differences.items()}
-    index = {symbol: (a.name, i) for a in plan.arguments if len(a.shape) == 1
-             for (i,), symbol in a.entries}
-    views = {}
-    for d, (q, p) in plan.differences.items():
-        if q in index and p in index and index[q][1] == index[p][1]:
-            name = by_pair.get((index[q][0], index[p][0]))
-            if name:
-                views[d] = f"{name}[..., {index[q][1]}]"
-    return views
+    views = {d: f"{name}[..., {i}]" for d, (name, _, _, i) in entry_differences.items()
+             if name in differences}
+    return vectorised, keep, vectors, differences, views
 
 
 def _width(plan):

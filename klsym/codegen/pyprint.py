@@ -51,13 +51,13 @@ def vector_bounds(plan):
     has the same bound (``p_i > 0``): checked on the whole argument with one
     reduction, where one per entry would read its strided column."""
     found = {}
+    bounds_of = [b for b in (_bound(rel) for rel, _, _ in plan.constraints) if b]
+    covered = {symbol for symbol, _, _ in bounds_of}
     for a in plan.arguments:
         if len(a.shape) != 1:
             continue
         symbols = {symbol for _, symbol in a.entries}
-        bounds = {_bound(rel)[1:] for rel, _, _ in plan.constraints
-                  if _bound(rel) and _bound(rel)[0] in symbols}
-        covered = {_bound(rel)[0] for rel, _, _ in plan.constraints if _bound(rel)}
+        bounds = {(op, number) for symbol, op, number in bounds_of if symbol in symbols}
         if len(bounds) == 1 and symbols <= covered:
             found[a.name] = bounds.pop() + (symbols,)
     return found
