@@ -25,7 +25,7 @@ from .series import NearEqualSeries, difference_symbols, near_equal_series, swit
 QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
 
 #: series orders tried, highest first, and the seconds SymPy gets for each
-SERIES_ORDERS = (12, 8, 6, 4)
+SERIES_ORDERS = (16, 12, 8, 6, 4)
 SERIES_SECONDS = 15
 #: seconds SymPy gets to factor the leading part of each large-argument series
 #: term, and how many of the first terms are factored
@@ -348,7 +348,8 @@ def _add_series(plan, family, closed):
     condition, expr = plan.branches[-1]
     plan.branches[-1] = (condition, _rational_gap(expr, plan.differences))
     series = None
-    start = 12 if len(pairs) <= 2 else 8 if len(pairs) <= 4 else 6
+    coupled = _coupled_differences(closed, [q for _, q in pairs])
+    start = 16 if coupled <= 1 else 12 if coupled <= 2 else 8 if coupled <= 4 else 6
     for order in [o for o in SERIES_ORDERS if o <= start]:
         # many parameters make high orders expensive (the 2-d normal has 5):
         # the highest order that SymPy finishes within the budget is kept
@@ -374,6 +375,25 @@ def _add_series(plan, family, closed):
         plan.large_series = (condition, NearEqualSeries(tuple(for_floats(t) for t in large),
                                                         series.differences, series.order,
                                                         series.first_order))
+
+
+def _coupled_differences(closed, qs):
+    """How many of the parameters ``qs`` one term of ``closed`` depends on
+    jointly, a sum of them (``loggamma(alpha1_q + alpha2_q)``) counting as
+    one: the series expands that sum in one symbol.  SymPy's cost of a
+    series order grows with this number, not with the number of parameters
+    (the Dirichlet's terms each move along one entry or along the sum of all,
+    the multivariate normal's determinant along every entry at once)."""
+    qs = set(qs)
+
+    def linear_sum(e):
+        moving = e.free_symbols & qs
+        return isinstance(e, sympy.Add) and len(moving) > 1 and \
+            not any(sympy.diff(e, q).free_symbols & qs for q in moving)
+
+    collapsed = closed.replace(linear_sum, lambda e: sympy.Dummy("sum"))
+    return max((len(t.free_symbols & qs) + len(t.atoms(sympy.Dummy))
+                for t in sympy.Add.make_args(collapsed)), default=0)
 
 
 def _factored(term):

@@ -69,18 +69,20 @@ def near_equal_series(expr, pairs, order=ORDER):
     t = sympy.Symbol("t", positive=True)
     differences = difference_symbols(pairs)
     moved = expr.subs({q: p + t * differences[q] for p, q in pairs}, simultaneous=True)
-    coefficients = taylor(moved, t, order)
-    if sympy.simplify(coefficients[0]) != 0:
+    combined = {}
+    coefficients = taylor(moved, t, order, combined)
+    back = {symbol: combination for combination, symbol in combined.items()}
+    if sympy.simplify(coefficients[0].xreplace(back)) != 0:
         raise DerivationError(f"the value at p = q is not 0 but {coefficients[0]}", route="series")
     terms, first = [], False
-    linear = sympy.simplify(coefficients[1])
+    linear = sympy.simplify(coefficients[1].xreplace(back))
     if linear != 0:
         # 0 for smooth families; a support end that moves with a parameter
         # (pareto xm, uniform a, b) makes the KL first order
         terms.append(linear)
         first = True
-    ds = list(differences.values())
-    terms += [_compact(sympy.expand(c), ds) for c in coefficients[2:]]
+    ds = list(differences.values()) + list(back)
+    terms += [_compact(sympy.expand(c), ds).xreplace(back) for c in coefficients[2:]]
     return NearEqualSeries(tuple(terms), differences, order, first)
 
 
@@ -110,39 +112,45 @@ def difference_symbols(pairs):
             for _, q in pairs}
 
 
-def taylor(expr, t, order):
+def taylor(expr, t, order, combined=None):
     """Coefficients ``[c_0, ..., c_order]`` of ``expr`` in powers of ``t``.
 
     Truncated power series are composed bottom-up (sums, products, powers,
     and ``f(u0 + v)`` = sum of ``f^(j)(u0) v^j / j!`` for any differentiable
     function ``f``), which stays small where differentiating the whole
     expression ``order`` times would not.
+
+    With a dict ``combined``, an argument that moves along a sum of several
+    differences (``f(a1 + a2 + t (d1 + d2))``) is expanded in one new symbol
+    for that sum, recorded as ``{sum: symbol}``: its powers stay powers of one
+    number instead of multinomials that grow with the order (and that cancel
+    where the differences nearly do).
     """
     if not expr.has(t):
         return [expr] + [S.Zero] * order
     if expr == t:
         return [S.Zero, S.One] + [S.Zero] * (order - 1)
     if isinstance(expr, sympy.Add):
-        parts = [taylor(a, t, order) for a in expr.args]
+        parts = [taylor(a, t, order, combined) for a in expr.args]
         return [sympy.Add(*c) for c in zip(*parts)]
     if isinstance(expr, sympy.Mul):
         out = None
         for factor in expr.args:
-            series = taylor(factor, t, order)
+            series = taylor(factor, t, order, combined)
             out = series if out is None else _times(out, series, order)
         return out
     if isinstance(expr, sympy.Pow):
         base, power = expr.args
         if not power.has(t) and power.is_Integer and power > 0:
-            inner = taylor(base, t, order)
+            inner = taylor(base, t, order, combined)
             out = inner
             for _ in range(int(power) - 1):
                 out = _times(out, inner, order)
             return out
         if not power.has(t):
             z = sympy.Dummy("z")
-            return _compose(z ** power, z, taylor(base, t, order), order)
-        return taylor(sympy.exp(power * sympy.log(base)), t, order)
+            return _compose(z ** power, z, taylor(base, t, order, combined), order, combined)
+        return taylor(sympy.exp(power * sympy.log(base)), t, order, combined)
     if isinstance(expr, sympy.Function) and len(expr.args) >= 1:
         moving = [i for i, a in enumerate(expr.args) if a.has(t)]
         if len(moving) == 1:
@@ -150,7 +158,8 @@ def taylor(expr, t, order):
             z = sympy.Dummy("z")
             args = list(expr.args)
             args[i] = z
-            return _compose(expr.func(*args), z, taylor(expr.args[i], t, order), order)
+            return _compose(expr.func(*args), z, taylor(expr.args[i], t, order, combined), order,
+                            combined)
     raise DerivationError(f"cannot expand {expr} in a power series", route="series")
 
 
@@ -159,8 +168,13 @@ def _times(a, b, order):
             for k in range(order + 1)]
 
 
-def _compose(outer, z, inner, order):
+def _compose(outer, z, inner, order, combined=None):
     """Series of ``outer(z)`` at ``z = inner(t)``."""
+    if combined is not None and isinstance(inner[1], sympy.Add) and \
+            all(c == 0 for c in inner[2:]):
+        if inner[1] not in combined:
+            combined[inner[1]] = sympy.Dummy(f"c{len(combined)}", real=True)
+        inner = [inner[0], combined[inner[1]]] + list(inner[2:])
     u0, v = inner[0], [S.Zero] + list(inner[1:])
     out = [S.Zero] * (order + 1)
     power = [S.One] + [S.Zero] * order  # v**0
