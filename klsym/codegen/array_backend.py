@@ -10,7 +10,7 @@ is not chosen, so neither branch sends NaN into a gradient.
 
 from sympy import S
 
-from .common import CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared
+from .common import CANCELLED, CONVERGES, EPS, FAR_APART, documentation, large_form, large_series, prepared
 from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, series_call, series_functions, signature,
                       tail_helpers, validation)
@@ -239,7 +239,11 @@ def module_source(plan, backend, accuracy=None):
             # and gradients there, whatever the differences are
             for d in plan.differences:
                 body.append(f"    {d.name} = _where(use, {d.name}, 0.0)")
-            body.append(f"    use = use & (_selection(_size, {args}) < SERIES_BELOW)")
+            # where the truncated series (about size^(ORDER - 1) relative) may beat
+            # the closed form; its last term decides below
+            body.append(f"    ratio = _selection(_size, {args})")
+            body.append("    use = use & ((ratio < SERIES_BELOW) | ((ratio < CONVERGES)"
+                        " & (ratio ** (ORDER - 1) * abs(out) < EPS * magnitude)))")
             for d in plan.differences:
                 body.append(f"    {d.name} = _where(use, {d.name}, 0.0)")
             body.append(f"    total, last = _series({args})")
@@ -264,5 +268,6 @@ def module_source(plan, backend, accuracy=None):
                          + list(near_large[1] if near_large else []))
     header = (f'"""{documentation(plan, accuracy, NOTES[backend], bool(large))}"""\n{PRELUDES[backend]}\n'
               f"SERIES_BELOW = {plan.switch!r}\nCANCELLED = {CANCELLED!r}\n"
-              f"FAR_APART = {FAR_APART!r}\nEPS = {EPS!r}\n\n\n")
+              f"FAR_APART = {FAR_APART!r}\nEPS = {EPS!r}\nCONVERGES = {CONVERGES!r}\n"
+              f"ORDER = {plan.series.order if plan.series is not None else 0!r}\n\n\n")
     return header + "\n".join(body) + "\n"

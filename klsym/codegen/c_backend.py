@@ -12,7 +12,7 @@ Bessel functions) is refused when the source is generated.
 import sympy
 from sympy import S
 
-from .common import (CANCELLED, EPS, FAR_APART, documentation, far_apart, prepared, series_arguments,
+from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, documentation, far_apart, prepared, series_arguments,
                      shared, vector_entries)
 from .printers import functions_needed, printer as make_printer
 
@@ -44,6 +44,8 @@ def module_source(plan, name, accuracy=None):
     lines.append(f"#define CANCELLED {CANCELLED!r}")
     lines.append(f"#define FAR_APART {FAR_APART!r}")
     lines.append(f"#define EPS {EPS!r}")
+    lines.append(f"#define CONVERGES {CONVERGES!r}")
+    lines.append(f"#define ORDER {plan.series.order if plan.series is not None else 0!r}")
     if plan.series is not None:
         lines += _series_functions(plan, code, series_terms, ratios)
 
@@ -93,11 +95,16 @@ def module_source(plan, name, accuracy=None):
             args = ", ".join(s.name for s in series_arguments(plan, series_terms))
             magnitude = " + ".join(f"fabs(t{i})" for i in range(len(terms)))
             lines.append(f"        const double magnitude = {magnitude};")
-            lines.append(f"        if (out < CANCELLED * magnitude && near_({args})")
-            lines.append(f"                && size_({args}) < SERIES_BELOW) {{")
-            lines.append("            double last;")
-            lines.append(f"            const double total = series_({args}, &last);")
-            lines.append("            if (fabs(last) < EPS * magnitude) out = total;")
+            lines.append(f"        if (out < CANCELLED * magnitude && near_({args})) {{")
+            # where the truncated series (about size^(ORDER - 1) relative) may
+            # beat the closed form; its last term decides
+            lines.append(f"            const double size = size_({args});")
+            lines.append("            if (size < SERIES_BELOW || (size < CONVERGES")
+            lines.append("                    && pow(size, ORDER - 1) * fabs(out) < EPS * magnitude)) {")
+            lines.append("                double last;")
+            lines.append(f"                const double total = series_({args}, &last);")
+            lines.append("                if (fabs(last) < EPS * magnitude) out = total;")
+            lines.append("            }")
             lines.append("        }")
         lines.append("    }")
     if plan.nonnegative:

@@ -135,10 +135,12 @@ def documentation(plan, accuracy, backend_note="", large=False):
     """The text at the top of every generated module (formula, series switch,
     large-argument form, constraints, accuracy)."""
     constraints = "\n".join(f"    {text}" for _, _, text in plan.constraints) or "    (none)"
-    series = (f"Where the closed form has cancelled and the ratio of successive series terms\n"
-              f"|c_3/c_2| + sqrt|c_4/c_2| is below {plan.switch:.3g}, the Taylor series near\n"
-              f"p = q to order {plan.series.order} is used instead, from the parameter differences\n"
-              f"formed once from the inputs.\n\n") if plan.series is not None else ""
+    series = (f"Where the closed form has cancelled, the Taylor series near p = q to order\n"
+              f"{plan.series.order} is used instead, from the parameter differences formed once\n"
+              f"from the inputs, when its last term is below the closed form's rounding.  It\n"
+              f"is tried where the ratio of successive series terms r = |c_3/c_2| +\n"
+              f"sqrt|c_4/c_2| is below {plan.switch:.3g}, or below {CONVERGES} and r^{plan.series.order - 1} is below\n"
+              f"the relative rounding error of the closed form.\n\n") if plan.series is not None else ""
     accuracy = accuracy or "See klsym's test suite for the accuracy it was verified to."
     if large:
         series += (f"Where a log-gamma, digamma or Bessel-function argument is at least "
@@ -157,3 +159,6 @@ def documentation(plan, accuracy, backend_note="", large=False):
 CANCELLED = 1e-2   # |result| below this times the size of its terms: digits were lost
 EPS = 2.0 ** -52   # double precision: the closed form's rounding is about EPS times its terms
 FAR_APART = 0.5    # relative differences of positive parameters beyond which no series is tried
+#: ratio of successive series terms below which the series converges fast
+#: enough for its last term to bound what it leaves out
+CONVERGES = 0.5

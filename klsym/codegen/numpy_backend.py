@@ -11,7 +11,7 @@ whose closed form cancelled.
 import sympy
 from sympy import S
 
-from .common import (CANCELLED, EPS, FAR_APART, documentation, large_form, large_series, prepared,
+from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, documentation, large_form, large_series, prepared,
                      vector_entries)
 from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, series_call, series_functions, signature, symmetric,
@@ -248,6 +248,8 @@ SERIES_BELOW = {plan.switch!r}
 NONNEGATIVE = {plan.nonnegative!r}  # a divergence: rounding never makes it negative
 CANCELLED = {CANCELLED!r}  # |result| below this times the size of its terms: digits were lost
 FAR_APART = {FAR_APART!r}  # relative differences of positive parameters beyond which no series is tried
+CONVERGES = {CONVERGES!r}  # ratio of successive series terms below which its last term bounds the rest
+ORDER = {plan.series.order if plan.series is not None else 0!r}  # of the series near p = q
 EPS = {EPS!r}  # double precision: the closed form's rounding is about EPS times its terms
 BLOCK = {BLOCK!r}  # numbers per argument evaluated together (their temporaries stay in cache)
 WIDTH = {_width(plan)!r}  # entries per row of the widest argument
@@ -346,7 +348,8 @@ def _near_equal(flat, candidates):
     where = numpy.concatenate([c[0] for c in candidates])
     magnitude = numpy.concatenate([c[1] for c in candidates])
     args = [numpy.concatenate(parts) for parts in zip(*[c[2] for c in candidates])]
-    for keep in (lambda: _near(*args), lambda: _chunked(_size, args)[0] < SERIES_BELOW):
+    sized = lambda: _worth_trying(_chunked(_size, args)[0], flat[where], magnitude)  # noqa: E731
+    for keep in (lambda: _near(*args), sized):
         mask = numpy.broadcast_to(keep(), where.shape)
         if not mask.all():
             where, magnitude, args = where[mask], magnitude[mask], [a[mask] for a in args]
@@ -355,6 +358,14 @@ def _near_equal(flat, candidates):
     total, last = _chunked(_series, args)
     better = abs(last) < EPS * magnitude
     flat[where[better]] = numpy.maximum(total[better], 0.0) if NONNEGATIVE else total[better]
+
+
+def _worth_trying(size, closed, magnitude):
+    """Where the series, truncated (about ``size ** (ORDER - 1)`` relative),
+    may beat the closed form: below the switch of the usual balance between
+    the two, or converging and with a closed form that lost more than that
+    (its terms far larger than the result: the Dirichlet's log-gammas)."""
+    return (size < SERIES_BELOW) | ((size < CONVERGES) & (size ** (ORDER - 1) * abs(closed) < EPS * magnitude))
 
 
 def _chunked(function, args):
