@@ -349,7 +349,13 @@ def _add_series(plan, family, closed):
     plan.branches[-1] = (condition, _rational_gap(expr, plan.differences))
     series = None
     coupled = _coupled_differences(closed, [q for _, q in pairs])
-    start = 16 if coupled <= 1 else 12 if coupled <= 2 else 8 if coupled <= 4 else 6
+    # several parameters that each move their own terms (beta, Dirichlet): in
+    # the directions where the Fisher information is small (all shapes scaled
+    # together) those terms are far larger than the KL, the closed form loses
+    # far more than eps / r^2, and the series must reach further; their
+    # orders are cheap to derive.  One parameter keeps the usual balance.
+    start = 16 if coupled <= 1 and len(pairs) > 1 else \
+        12 if coupled <= 2 else 8 if coupled <= 4 else 6
     for order in [o for o in SERIES_ORDERS if o <= start]:
         # many parameters make high orders expensive (the 2-d normal has 5):
         # the highest order that SymPy finishes within the budget is kept
