@@ -197,13 +197,26 @@ def test_terms_of_every_entry_evaluated_at_once(name, rows_p, rows_q, scalars):
      [[4.557864197600272, 4.161725780836332, 4.856569234687199]]),
     ("dirichlet", [[4.525847845468517, 2.0952458891275905, 4.140060684215334]],
      [[4.464508770530179, 2.035991611526372, 4.111799892636102]]),
-], ids=["beta-1", "beta-2", "gamma-1", "gamma-2", "dirichlet-1", "dirichlet-2"])
+    # 5-15% apart: beyond the series' reach, the closed form with each
+    # log-gamma less its tangent as one term (up to 1.4e-12 before it)
+    ("beta", [4.225443604383866, 4.0821645190437055], [4.690013597919266, 4.360021948158499]),
+    ("beta", [4.792138537138468, 4.729499792386961], [4.268745959687225, 4.1607647609045975]),
+    ("gamma", [4.487712168821435, 0.8367700929707436], [4.714942596098322, 0.891852763504219]),
+    ("gamma", [4.517191805089118, 3.4665235433681634], [4.709839988928679, 3.6701475272635133]),
+    ("dirichlet", [[4.229682526069385, 4.276487662784524, 1.9464774440437802]],
+     [[3.9597295594959556, 4.073456931675098, 1.7070175497081408]]),
+    ("dirichlet", [[4.992454146365085, 3.8054785222013483, 4.365560464672416]],
+     [[4.7288217856232775, 3.288401124662416, 4.212464841770374]]),
+], ids=["beta-1", "beta-2", "gamma-1", "gamma-2", "dirichlet-1", "dirichlet-2",
+        "beta-far-1", "beta-far-2", "gamma-far-1", "gamma-far-2", "dirichlet-far-1",
+        "dirichlet-far-2"])
 def test_pairs_a_few_percent_apart(name, p, q):
-    """Ordinary pairs a few percent apart with a KL of about 1e-3 (from the
-    benchmark's random draw, among its smallest 1%): the closed form's
-    log-gammas of size 1-10 cancel to 1e-3 and lost up to 8e-12 (relative),
-    where the usual switch kept the series out.  The series is now also
-    tried where it converges faster than the closed form lost digits."""
+    """Ordinary pairs 2-15% apart with a KL of 1e-3 to 2e-2 (from the
+    benchmark's random draw, among its smallest few percent): the closed
+    form's log-gammas of size 1-10 cancel to the KL and lost up to 8e-12
+    (relative).  Near, the series is now also tried where it converges
+    faster than the closed form lost digits; beyond it, the closed form is
+    evaluated with each log-gamma less its tangent as one term."""
     from reference_multivariate import ref_kl_mv
     value = np.ravel(codegen.kl_function(name, name)(*map(np.array, p + q)))[0]
     if name == "dirichlet":
@@ -213,6 +226,30 @@ def test_pairs_a_few_percent_apart(name, p, q):
         f = klsym.family(name)
         expected = reference_kl(name, dict(zip(f.params, p)), dict(zip(f.params, q)))
     assert relative_error(value, expected) < SAME_FAMILY_TARGET, (name, p, q, value, expected)
+
+
+def test_lgamma_remainder_against_mpmath():
+    """The generated module's ``log Gamma(x + d) - log Gamma(x) - d psi(x)``
+    (shifts, then Stirling's series less its tangent; the three terms as
+    they are where d is far) over x in (1e-3, 1e3) and d / x of either sign
+    from 1e-14 to 3, against mpmath at 50 digits; 0 at d = 0; any shape."""
+    import mpmath
+    module = {}
+    exec(codegen.source("beta", "beta"), module)  # noqa: S102 - our generated module
+    remainder = module["_lgamma_remainder"]
+    rng = np.random.default_rng(5)
+    x = np.exp(rng.uniform(np.log(1e-3), np.log(1e3), 800))
+    d = x * 10.0 ** rng.uniform(-14, 0.5, 800) * rng.choice([-1.0, 1.0], 800)
+    keep = x + d > 0
+    x, d = x[keep], d[keep]
+    values = remainder(x, d)
+    with mpmath.workdps(50):
+        for xi, di, value in zip(x, d, values):
+            a, b = mpmath.mpf(float(xi)), mpmath.mpf(float(di))
+            exact = mpmath.loggamma(a + b) - mpmath.loggamma(a) - b * mpmath.digamma(a)
+            assert abs(value - exact) <= 1e-14 * exact, (xi, di, value, exact)
+    assert remainder(1.0, 0.0) == 0.0
+    assert np.shape(remainder(np.full((2, 3), 2.0), 0.5)) == (2, 3)
 
 
 def test_entry_terms_of_an_argument_without_bounds():

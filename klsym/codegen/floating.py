@@ -342,6 +342,63 @@ class digamma_tail(Function):
         return [-sympy.bernoulli(2 * n) / (2 * n) for n in range(1, TAIL_TERMS + 1)]
 
 
+class lgamma_remainder(Function):
+    """``log Gamma(x + d) - log Gamma(x) - d psi(x)``: the log-gamma less its
+    tangent at ``x``, about ``psi'(x) d^2 / 2`` and never negative (log-gamma
+    is convex).  Written as one function so that a closed form whose three
+    terms cancel (beta, gamma and Dirichlet KLs) can be evaluated without
+    that cancellation; the NumPy backend's helper sums terms of one sign."""
+
+    nargs = 2
+
+    def _eval_evalf(self, prec):
+        x, d = self.args
+        return (sympy.loggamma(x + d) - sympy.loggamma(x)
+                - d * sympy.polygamma(0, x))._eval_evalf(prec)
+
+
+def tangent_remainders(expr, differences):
+    """``expr`` (in the parameters and the differences) with each
+    ``c loggamma(Q) - c loggamma(P) - c g digamma(P)``, where ``Q`` is ``P``
+    moved by ``g`` (``Q`` in the q-parameters, ``g`` in the differences), as
+    ``c lgamma_remainder(P, g)``; the q-parameters left are written as
+    ``p + d``.  None where no such triple is found."""
+    moved = {q: p + d for d, (q, p) in differences.items()}
+    at_p = {q: p for d, (q, p) in differences.items()}
+    terms = list(Add.make_args(expr))
+
+    def split(term, function):
+        found = [f for f in Mul.make_args(term) if isinstance(f, function)]
+        return (term / found[0], found[0]) if len(found) == 1 else (None, None)
+
+    def equal(a, b):
+        return sympy.expand(a - b) == 0
+
+    paired = False
+    for i, term in enumerate(terms):
+        c, f = split(term, sympy.loggamma)
+        if f is None or not f.args[0].free_symbols & set(at_p) or c.has(*at_p):
+            continue
+        q_arg = f.args[0]
+        p_arg = q_arg.xreplace(at_p)
+        g = sympy.expand(q_arg.xreplace(moved) - p_arg)
+        if g == 0 or not g.free_symbols <= set(differences):
+            continue
+        j = next((j for j, t in enumerate(terms) if j != i and equal(t, -c * sympy.loggamma(p_arg))),
+                 None)
+        k = next((k for k, t in enumerate(terms) if k not in (i, j)
+                  and split(t, sympy.polygamma)[1] == sympy.polygamma(0, p_arg)
+                  and equal(split(t, sympy.polygamma)[0], -c * g)), None)
+        if j is None or k is None:
+            continue
+        terms[i] = c * lgamma_remainder(p_arg, sympy.factor_terms(g))
+        terms[j] = terms[k] = S.Zero
+        paired = True
+    if not paired:
+        return None
+    return Add(*terms).xreplace(moved)
+
+
 def _logi0_main(x):
     return x - sympy.log(2 * sympy.pi * x) / 2
 

@@ -19,7 +19,8 @@ from ..budget import time_budget
 from ..derive import cross_entropy, entropy, kl
 from ..errors import DerivationError
 from .floating import (LARGE_ARGUMENT, factored_leading_part, for_floats,
-                       large_argument_form, large_arguments, large_series_terms, xlog1py, xlogy)
+                       large_argument_form, large_arguments, large_series_terms,
+                       tangent_remainders, xlog1py, xlogy)
 from .series import NearEqualSeries, difference_symbols, near_equal_series, switch_point
 
 QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
@@ -64,6 +65,11 @@ class Plan:
     #: of the series is large, the series with those functions split into
     #: leading part and tail (leading parts combined and factored), or None
     large_series: object = None
+    #: the last branch with each ``loggamma(x + d) - loggamma(x) - d digamma(x)``
+    #: as one ``lgamma_remainder(x, d)``, in the p-parameters and the
+    #: differences: where the closed form cancelled and the series does not
+    #: reach, or None
+    remainder: object = None
 
     @property
     def symbols(self):
@@ -368,6 +374,7 @@ def _add_series(plan, family, closed):
     if series is None:
         return  # not smooth at p = q (uniform), or too large: closed form only
     series = _on_constraints(series, family, to_p, to_q)
+    plan.remainder = tangent_remainders(plan.branches[-1][1], plan.differences)
     plan.series = NearEqualSeries(tuple(for_floats(t) for t in series.terms),
                                   series.differences, series.order, series.first_order)
     plan.switch = switch_point(series.order)

@@ -177,7 +177,11 @@ FUNCTIONS = {
                         "scipy.special.i0e"),
         **TAILS, "expint": _expint("scipy.special.exp1"), "exp1_scaled": _exp1_scaled,
         "erf": "scipy.special.erf",
-        "erfc": "scipy.special.erfc", "zeta": _hurwitz_zeta("scipy.special.zeta")}),
+        "erfc": "scipy.special.erfc", "zeta": _hurwitz_zeta("scipy.special.zeta"),
+        # the module's own helper (NumPy only: the other backends evaluate the
+        # closed form and the series, not this form)
+        "lgamma_remainder": lambda p, e: f"_lgamma_remainder({p._print(e.args[0])}, "
+                                         f"{p._print(e.args[1])})"}),
     "torch": _python_table("torch", {
         "loggamma": "torch.lgamma", "gamma": _gamma_through_loggamma,
         "polygamma": _polygamma_through_zeta("torch.special.digamma", "torch.special.zeta"),
