@@ -361,8 +361,10 @@ def tangent_remainders(expr, differences):
     """``expr`` (in the parameters and the differences) with each
     ``c loggamma(Q) - c loggamma(P) - c g digamma(P)``, where ``Q`` is ``P``
     moved by ``g`` (``Q`` in the q-parameters, ``g`` in the differences), as
-    ``c lgamma_remainder(P, g)``; the q-parameters left are written as
-    ``p + d``.  None where no such triple is found."""
+    ``c lgamma_remainder(P, g)``, and each ``exp(u) gamma(v)`` whose ``v`` is
+    an integer ``n`` at p = q as ``(n-1)! exp(u + psi(n) g + lgamma_remainder(n, g))``
+    with ``g = v - n`` (joined with the sum's constant into an ``expm1``).
+    None where neither is found."""
     moved = {q: p + d for d, (q, p) in differences.items()}
     at_p = {q: p for d, (q, p) in differences.items()}
     terms = list(Add.make_args(expr))
@@ -394,9 +396,41 @@ def tangent_remainders(expr, differences):
         terms[i] = c * lgamma_remainder(p_arg, sympy.factor_terms(g))
         terms[j] = terms[k] = S.Zero
         paired = True
-    if not paired:
+    expr = Add(*terms)
+    near_integer = _gammas_near_integers(expr, moved, at_p, {d: S.Zero for d in differences})
+    if near_integer is None and not paired:
         return None
-    return Add(*terms).xreplace(moved)
+    return near_integer if near_integer is not None else expr
+
+
+def _gammas_near_integers(expr, moved, at_p, still):
+    """``c exp(u) gamma(v) + k`` (``k`` the sum's numeric terms), where ``v``
+    is an integer ``n`` and ``u`` is 0 at p = q, as
+    ``c (n-1)! expm1(u + psi(n) g + lgamma_remainder(n, g)) + k + c (n-1)!``
+    with ``g = v - n`` in the differences: the term of size 1 that cancels
+    against the constant becomes one of the size of the differences."""
+    terms = list(Add.make_args(expr))
+    for i, term in enumerate(terms):
+        factors = Mul.make_args(term)
+        gammas = [f for f in factors if isinstance(f, sympy.gamma)]
+        exps = [f for f in factors if isinstance(f, sympy.exp)]
+        if len(gammas) != 1 or len(exps) > 1:
+            continue
+        v = gammas[0].args[0]
+        n = sympy.simplify(v.xreplace(at_p).xreplace(still))
+        u = exps[0].args[0] if exps else S.Zero
+        if not (n.is_Integer and n >= 1) or sympy.simplify(u.xreplace(at_p).xreplace(still)) != 0:
+            continue
+        c = Mul(*[f for f in factors if f not in gammas + exps])
+        if c.free_symbols:
+            continue
+        top, bottom = sympy.fraction(sympy.together(v.xreplace(moved) - n))
+        g = sympy.factor_terms(sympy.expand(top)) / bottom  # formed from the differences
+        w = u + sympy.polygamma(0, n) * g + lgamma_remainder(n, g)
+        scale = c * sympy.factorial(n - 1)
+        terms[i] = scale * expm1(w) + scale
+        return Add(*terms)
+    return None
 
 
 def _logi0_main(x):

@@ -468,6 +468,8 @@ def _series_where_better(flat, where, magnitude, args):
             return taken
     total, last = _chunked(_series, args)
     better = abs(last) < EPS * magnitude
+    if _remainder is not None:  # a series short of LOST leaves the element to _remainder
+        better &= abs(last) <= LOST * abs(total)
     flat[where[better]] = numpy.maximum(total[better], 0.0) if NONNEGATIVE else total[better]
     return taken[better]
 

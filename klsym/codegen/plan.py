@@ -374,7 +374,12 @@ def _add_series(plan, family, closed):
     if series is None:
         return  # not smooth at p = q (uniform), or too large: closed form only
     series = _on_constraints(series, family, to_p, to_q)
-    plan.remainder = tangent_remainders(plan.branches[-1][1], plan.differences)
+    remainder = tangent_remainders(plan.branches[-1][1], plan.differences)
+    if remainder is not None:
+        # the rational terms and constants left (the Gumbel's EulerGamma terms) as
+        # one fraction in the differences; then q = p + d throughout
+        remainder = _rational_gap(remainder, plan.differences)
+        plan.remainder = remainder.xreplace({q: p + d for d, (q, p) in plan.differences.items()})
     plan.series = NearEqualSeries(tuple(for_floats(t) for t in series.terms),
                                   series.differences, series.order, series.first_order)
     plan.switch = switch_point(series.order)
