@@ -53,7 +53,7 @@ def float_points(family, count=2):
     return out[:count]
 
 
-def _held_equal(family):
+def held_equal(family):
     """Parameters the closed form needs equal in p and q (binomial n): their
     q-twin is gone from the closed branch of the symbolic KL."""
     kl = klsym.kl(family, family)
@@ -68,7 +68,7 @@ def _held_equal(family):
 def _cases(name):
     f = klsym.family(name)
     a, b = float_points(f)
-    fixed = _held_equal(f)
+    fixed = held_equal(f)
 
     def near(point, relative):
         return {s: v if s in fixed or s.is_integer else v * (1 + relative) for s, v in point.items()}
