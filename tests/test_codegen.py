@@ -273,6 +273,12 @@ def test_lgamma_remainder_against_mpmath():
             assert abs(value - exact) <= 1e-14 * exact, (xi, di, value, exact)
     assert remainder(1.0, 0.0) == 0.0
     assert np.shape(remainder(np.full((2, 3), 2.0), 0.5)) == (2, 3)
+    # its log(1 + u) - u, which the gamma's remainder form calls too
+    u = np.concatenate([10.0 ** np.linspace(-12, 0.3, 60), -(10.0 ** np.linspace(-12, -0.01, 60))])
+    with mpmath.workdps(50):
+        for ui, value in zip(u, module["_log1pmx"](u)):
+            exact = mpmath.log1p(mpmath.mpf(float(ui))) - mpmath.mpf(float(ui))
+            assert abs(value - exact) <= 1e-15 * abs(exact), (ui, value, exact)
 
 
 def test_entry_terms_of_an_argument_without_bounds():

@@ -357,6 +357,17 @@ class lgamma_remainder(Function):
                 - d * sympy.polygamma(0, x))._eval_evalf(prec)
 
 
+class log1pmx(Function):
+    """``log(1 + u) - u``: the log less its tangent at 1, about ``-u^2 / 2``,
+    evaluated without that cancellation (the NumPy backend's ``_log1pmx``)."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec):
+        u = self.args[0]
+        return (sympy.log(1 + u) - u)._eval_evalf(prec)
+
+
 def tangent_remainders(expr, differences):
     """``expr`` (in the parameters and the differences) with each
     ``c loggamma(Q) - c loggamma(P) - c g digamma(P)``, where ``Q`` is ``P``
@@ -397,10 +408,19 @@ def tangent_remainders(expr, differences):
         terms[j] = terms[k] = S.Zero
         paired = True
     expr = Add(*terms)
-    near_integer = _gammas_near_integers(expr, moved, at_p, {d: S.Zero for d in differences})
+    still = {d: S.Zero for d in differences}
+    near_integer = _gammas_near_integers(expr, moved, at_p, still)
     if near_integer is None and not paired:
         return None
-    return near_integer if near_integer is not None else expr
+    expr = near_integer if near_integer is not None else expr
+    # a log1p of a small argument less its tangent: the tangent joins the
+    # rational terms (which the caller makes one fraction in the differences)
+    return expr.replace(
+        lambda e: isinstance(e, (sympy.codegen.cfunctions.log1p, xlog1py))
+        and e.args[-1].has(*differences)
+        and sympy.simplify(e.args[-1].xreplace(at_p).xreplace(still)) == 0,
+        lambda e: Add(*[(e.args[0] if isinstance(e, xlog1py) else S.One) * t
+                        for t in (log1pmx(e.args[-1]), e.args[-1])]))
 
 
 def _gammas_near_integers(expr, moved, at_p, still):

@@ -101,6 +101,17 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     "    return out.reshape(shape)",
     "",
     "",
+    "SHIFT = 16.0  # Stirling's series from here on",
+    "#: (B_2k / (2k (2k - 1)), n = 2k - 1, coefficients of N_n from the highest power)",
+    "_STIRLING_REMAINDERS = " + repr(tuple(
+        (float(sympy.bernoulli(2 * k) / (2 * k * (2 * k - 1))), 2 * k - 1,
+         tuple(float((2 * k - 1) * sympy.binomial(2 * k - 1, j - 1) - sympy.binomial(2 * k - 1, j))
+               for j in range(2 * k, 1, -1)))
+        for k in range(1, 7)))]
+
+
+#: ``log(1 + u) - u`` without its cancellation (u > -1)
+LOG1PMX = ["", "",
     "def _log1pmx(u):",
     '    """log(1 + u) - u for u > -1: for |u| <= 1/2 from s = u / (2 + u),',
     '    log(1 + u) = 2 atanh(s), as -u^2 / (2 + u) + 2 s^3 sum_k s^2k / (2k + 3),',
@@ -119,14 +130,7 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     "    with numpy.errstate(all='ignore'):",
     "        return numpy.where(abs(u) <= 0.5, near, numpy.log1p(u) - u)",
     "",
-    "",
-    "SHIFT = 16.0  # Stirling's series from here on",
-    "#: (B_2k / (2k (2k - 1)), n = 2k - 1, coefficients of N_n from the highest power)",
-    "_STIRLING_REMAINDERS = " + repr(tuple(
-        (float(sympy.bernoulli(2 * k) / (2 * k * (2 * k - 1))), 2 * k - 1,
-         tuple(float((2 * k - 1) * sympy.binomial(2 * k - 1, j - 1) - sympy.binomial(2 * k - 1, j))
-               for j in range(2 * k, 1, -1)))
-        for k in range(1, 7)))]
+    ""]
 
 
 def module_source(plan, accuracy=None):
@@ -239,6 +243,8 @@ def module_source(plan, accuracy=None):
                          + [e for part in (near_large or ())[1:] for e in part])
     if any("_lgamma_remainder(" in line for line in body):
         body += LGAMMA_REMAINDER
+    if any("_log1pmx(" in line for line in body):
+        body += LOG1PMX
     if any("_log1p(" in line for line in body):
         body += LOG1P
     return _header(plan, accuracy, large) + "\n".join(body) + "\n"

@@ -201,7 +201,7 @@ def _in_differences(expr, differences):
     return expr.replace(lambda e: isinstance(e, sympy.Add), lambda e: _pair_twins(e, differences))
 
 
-def _rational_gap(expr, differences, vanishing=True):
+def _rational_gap(expr, differences, vanishing=True, every=False):
     """The rational terms of ``expr`` (no functions), when their sum vanishes at
     p = q, as one fraction whose numerator is written in the differences:
     ``-1/2 + (sigma_p**2 + d_mu**2)/(2 sigma_q**2)`` ->
@@ -210,10 +210,11 @@ def _rational_gap(expr, differences, vanishing=True):
     With ``vanishing=False`` also where their sum at p = q is not 0 (a
     cross-entropy's ``alpha_p beta_q / beta_p - alpha_q``: two terms of size
     ``alpha`` whose difference ``(alpha_p d_beta - beta_p d_alpha) / beta_p``
-    is what remains)."""
+    is what remains).  With ``every=True`` terms in the differences and the
+    p-parameters alone join too (the tangents a remainder form split off)."""
     terms = sympy.Add.make_args(expr)
-    rational = [t for t in terms if not t.has(sympy.Function) and
-                t.free_symbols & {q for q, _ in differences.values()}]
+    moving = {q for q, _ in differences.values()} | (set(differences) if every else set())
+    rational = [t for t in terms if not t.has(sympy.Function) and t.free_symbols & moving]
     constants = [t for t in terms if t.is_number]
     if not rational:
         return expr
@@ -378,7 +379,7 @@ def _add_series(plan, family, closed):
     if remainder is not None:
         # the rational terms and constants left (the Gumbel's EulerGamma terms) as
         # one fraction in the differences; then q = p + d throughout
-        remainder = _rational_gap(remainder, plan.differences)
+        remainder = _rational_gap(remainder, plan.differences, every=True)
         plan.remainder = remainder.xreplace({q: p + d for d, (q, p) in plan.differences.items()})
     plan.series = NearEqualSeries(tuple(for_floats(t) for t in series.terms),
                                   series.differences, series.order, series.first_order)
