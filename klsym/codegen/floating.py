@@ -416,7 +416,7 @@ def tangent_remainders(expr, differences):
     # a log1p of a small argument less its tangent: the tangent joins the
     # rational terms (which the caller makes one fraction in the differences)
     return expr.replace(
-        lambda e: isinstance(e, (sympy.codegen.cfunctions.log1p, xlog1py))
+        lambda e: isinstance(e, (log1p, xlog1py))
         and e.args[-1].has(*differences)
         and sympy.simplify(e.args[-1].xreplace(at_p).xreplace(still)) == 0,
         lambda e: Add(*[(e.args[0] if isinstance(e, xlog1py) else S.One) * t

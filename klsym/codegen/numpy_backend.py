@@ -13,6 +13,7 @@ from sympy import S
 
 from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, documentation, large_form, large_series, prepared,
                      vector_entries)
+from .floating import lgamma_tail
 from .printers import fold_constants, printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, series_call, series_functions, signature, symmetric,
                       tail_helpers, validation, vector_bounds)
@@ -104,7 +105,7 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     "SHIFT = 16.0  # Stirling's series from here on",
     "#: (B_2k / (2k (2k - 1)), n = 2k - 1, coefficients of N_n from the highest power)",
     "_STIRLING_REMAINDERS = " + repr(tuple(
-        (float(sympy.bernoulli(2 * k) / (2 * k * (2 * k - 1))), 2 * k - 1,
+        (float(lgamma_tail.coefficients()[k - 1]), 2 * k - 1,
          tuple(float((2 * k - 1) * sympy.binomial(2 * k - 1, j - 1) - sympy.binomial(2 * k - 1, j))
                for j in range(2 * k, 1, -1)))
         for k in range(1, 7)))]
@@ -264,8 +265,9 @@ def _remainder_function(plan, code, args):
     if remainder is None or not {s.name for s in remainder.free_symbols} <= names:
         return ["", "", "_remainder = None  # no log-gamma less its tangent in the closed form"]
     return ["", "", f"def _remainder({args}):",
-            '    """The closed form with each log Gamma(x + d) - log Gamma(x) - d psi(x) as one',
-            '    term, evaluated without their cancellation (see _lgamma_remainder)."""',
+            '    """The closed form with each log Gamma(x + d) - log Gamma(x) - d psi(x), and',
+            '    each log(1 + u) - u of a small u, as one term evaluated without its',
+            '    cancellation (_lgamma_remainder, _log1pmx)."""',
             f"    return {code(fold_constants(remainder))}"]
 
 

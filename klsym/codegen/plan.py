@@ -65,10 +65,12 @@ class Plan:
     #: of the series is large, the series with those functions split into
     #: leading part and tail (leading parts combined and factored), or None
     large_series: object = None
-    #: the last branch with each ``loggamma(x + d) - loggamma(x) - d digamma(x)``
-    #: as one ``lgamma_remainder(x, d)``, in the p-parameters and the
-    #: differences: where the closed form cancelled and the series does not
-    #: reach, or None
+    #: the last branch in the p-parameters and the differences, with each
+    #: ``loggamma(x + d) - loggamma(x) - d digamma(x)`` as one
+    #: ``lgamma_remainder(x, d)``, ``exp(u) gamma(n + g) - 1`` as an ``expm1``
+    #: and ``log1p(y)`` as ``log1pmx(y) + y`` (see
+    #: :func:`~klsym.codegen.floating.tangent_remainders`): where the closed
+    #: form cancelled and the series does not reach, or None
     remainder: object = None
 
     @property
