@@ -8,12 +8,14 @@ processor's cache; the series near p = q is evaluated only on the elements
 whose closed form cancelled.
 """
 
+import math
+
 import sympy
 from sympy import S
 
-from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, documentation, large_form, large_series, prepared,
+from .common import (CONVERGES, EPS, FAR_APART, documentation, large_form, large_series, prepared,
                      vector_entries)
-from .floating import lgamma_tail
+from .floating import lgamma_remainder, lgamma_tail, rounding_floor
 from .printers import fold_constants, printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, series_call, series_functions, signature, symmetric,
                       tail_helpers, validation, vector_bounds)
@@ -72,12 +74,14 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     '    """log Gamma(x + d) - log Gamma(x) - d psi(x), x > 0 and x + d > 0, to a few ulps."""',
     "    shape = numpy.broadcast(x, d).shape",
     "    x, d = (numpy.array(numpy.broadcast_to(v, shape), dtype=float).reshape(-1) for v in (x, d))",
-    "    out = scipy.special.gammaln(x + d) - scipy.special.gammaln(x) - d * scipy.special.digamma(x)",
     "    reach = numpy.maximum(x, SHIFT)",
     "    near = (d >= -0.5 * reach) & (d <= reach)",
-    "    if not near.any():",
-    "        return out.reshape(shape)",
-    "    x, d = x[near], d[near]",
+    "    every = near.all()",
+    "    if not every:  # the direct form only where it does not cancel",
+    "        out = scipy.special.gammaln(x + d) - scipy.special.gammaln(x) - d * scipy.special.digamma(x)",
+    "        if not near.any():",
+    "            return out.reshape(shape)",
+    "        x, d = x[near], d[near]",
     "    # every element moved by the same number of steps (the same cost for all)",
     "    steps = max(0, int(numpy.ceil(SHIFT - x.min())))",
     "    total = numpy.zeros(x.shape)",
@@ -90,14 +94,18 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     "    # Stirling's terms B_2k / (2k (2k-1) z^(2k-1)), each less its tangent:",
     "    # z^(1-2k) ((1 + u)^-n - 1 + n u), n = 2k - 1, = z^(1-2k) u^2 N_n(u) / (1 + u)^n",
     "    w = 1.0 / z",
-    "    scale, inverse = w * u * u, 1.0 / (1.0 + u)",
-    "    for c, n, coefficients in _STIRLING_REMAINDERS:",
+    "    scale, power = w * u * u, 1.0 / (1.0 + u)",
+    "    step = power * power  # (1 + u)^-n by products: a power of floats is ten times slower",
+    "    for c, _, coefficients in _STIRLING_REMAINDERS:  # n = 1, 3, 5, ...",
     "        poly = numpy.full(u.shape, coefficients[0])",
     "        for a in coefficients[1:]:",
     "            poly *= u",
     "            poly += a",
-    "        total += c * scale * poly * inverse ** n",
+    "        total += c * scale * poly * power",
     "        scale = scale * w * w",
+    "        power = power * step",
+    "    if every:",
+    "        return total.reshape(shape)",
     "    out[near] = total",
     "    return out.reshape(shape)",
     "",
@@ -109,6 +117,83 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
          tuple(float((2 * k - 1) * sympy.binomial(2 * k - 1, j - 1) - sympy.binomial(2 * k - 1, j))
                for j in range(2 * k, 1, -1)))
         for k in range(1, 7)))]
+
+
+#: where the closed form cancelled: its remainder form, and the series
+NEAR_EQUAL = r'''def _near_equal(flat, candidates):
+    """Where the closed form may have lost more than LOST (EPS times the size
+    of its terms, over the result): the remainder form if there is one, whose
+    terms do not cancel at first order; then, where the remainder form's own
+    terms still cancel (several parameters moved along a direction of small
+    Fisher information) or without a remainder form, the series where it is
+    close enough (``_near``, ``_size``) and its last term is below the
+    rounding it replaces.  All blocks' candidates at once: one call per step."""
+    where = numpy.concatenate([c[0] for c in candidates])
+    magnitude = numpy.concatenate([c[1] for c in candidates])
+    args = [numpy.concatenate(parts) for parts in zip(*[c[2] for c in candidates])]
+    if _remainder is not None:
+        value, magnitude = _chunked(_remainder, args)
+        flat[where] = numpy.maximum(value, 0.0) if NONNEGATIVE else value
+        lost = EPS * magnitude > LOST * abs(value)
+        if not lost.any():
+            return
+        where, magnitude, args = where[lost], magnitude[lost], [a[lost] for a in args]
+    _series_where_better(flat, where, magnitude, args)
+
+
+def _series_where_better(flat, where, magnitude, args):
+    """The series where it is close enough and better than the value in
+    ``flat`` (its terms of size ``magnitude``)."""
+    sized = lambda: _worth_trying(_chunked(_size, args)[0], flat[where], magnitude)  # noqa: E731
+    for keep in (lambda: _near(*args), sized):
+        mask = numpy.broadcast_to(keep(), where.shape)
+        if not mask.all():
+            where, magnitude = where[mask], magnitude[mask]
+            args = [a[mask] for a in args]
+        if not where.size:
+            return
+    total, last = _chunked(_series, args)
+    better = abs(last) < EPS * magnitude
+    flat[where[better]] = numpy.maximum(total[better], 0.0) if NONNEGATIVE else total[better]
+
+
+def _worth_trying(size, closed, magnitude):
+    """Where the series, truncated (about ``size ** (ORDER - 1)`` relative),
+    may beat the closed form: below the switch of the usual balance between
+    the two, or converging and with a closed form that lost more than that
+    (its terms far larger than the result: the Dirichlet's log-gammas)."""
+    return (size < SERIES_BELOW) | ((size < CONVERGES) & (size ** (ORDER - 1) * abs(closed) < EPS * magnitude))
+
+
+'''
+
+#: ``exp(u) - 1 - u`` without its cancellation: for |u| <= 1 its Taylor
+#: series (every term of one sign for u > 0; for u < 0 alternating and
+#: decreasing from u^2 / 2, which bounds the sum: no digit is lost), with as
+#: many terms as the largest |u| needs; beyond, ``expm1(u) - u`` loses at
+#: most a factor 4.4 (at u = -1)
+EXPM1MX = ["", "",
+    "def _expm1mx(u):",
+    '    """exp(u) - 1 - u: u^2 sum_k u^k / (k + 2)! where |u| <= 1, with as many',
+    '    terms as the largest |u| needs; expm1(u) - u beyond."""',
+    "    top = min(float(numpy.max(abs(u), initial=0.0)), 1.0)",
+    "    terms = 0  # the first term left out below EPS / 8 of the first, u^2 / 2",
+    "    while top > 0.0 and top ** (terms + 1) * _EXPM1MX[terms + 1] > 2.8e-17:",
+    "        terms += 1",
+    "    series = numpy.full(numpy.shape(u), _EXPM1MX[terms])",
+    "    for k in range(terms - 1, -1, -1):",
+    "        series *= u",
+    "        series += _EXPM1MX[k]",
+    "    near = u * u * series",
+    "    if top < 1.0:",
+    "        return near",
+    "    with numpy.errstate(all='ignore'):",
+    "        return numpy.where(abs(u) <= 1.0, near, numpy.expm1(u) - u)",
+    "",
+    "",
+    "_EXPM1MX = " + repr(tuple(1.0 / math.factorial(k + 2) for k in range(21))) + "  # 1 / (k + 2)!",
+    "",
+    ""]
 
 
 #: ``log(1 + u) - u`` without its cancellation (u > -1)
@@ -195,9 +280,24 @@ def module_source(plan, accuracy=None):
         parts = [f"v{i} @ {one}" for i, one in enumerate(ones)] + [f"t{i}" for i in range(len(terms))]
         body.append(f"        out[...] = {' + '.join(parts)}")
         if series:
-            varying = [f"abs(v{i}) @ {one}" for i, one in enumerate(ones)]
-            varying += [f"abs(t{i})" for i, t in enumerate(terms) if t.free_symbols]
-            fixed = sum(abs(float(t)) for t in terms if not t.free_symbols)
+            # the size of the terms, with the rounding their size does not
+            # account for (floors of log-gamma and digamma near their zeros)
+            varying, fixed = [], 0.0
+            for i, ((template, size), one) in enumerate(zip(groups, ones)):
+                floor = rounding_floor(template)
+                if floor.free_symbols:
+                    varying.append(f"(abs(v{i}) + {code(floor)}) @ {one}")
+                else:
+                    varying.append(f"abs(v{i}) @ {one}")
+                    fixed += float(floor) * size
+            for i, t in enumerate(terms):
+                floor = rounding_floor(t)
+                if t.free_symbols:
+                    varying.append(f"abs(t{i})" + (f" + {code(floor)}" if floor.free_symbols else ""))
+                else:
+                    fixed += abs(float(t))
+                if not floor.free_symbols:
+                    fixed += float(floor)
             magnitude = " + ".join(varying + ([repr(fixed)] if fixed else []))
             body.append(f"        magnitude = {magnitude}")
         if large:
@@ -234,6 +334,7 @@ def module_source(plan, accuracy=None):
         body.append(f"            _gather(candidates, suspect, offset, magnitude, "
                     f"({series_call(plan, series_terms, near_large)},))")
     if plan.series is not None:
+        body += ["", ""] + NEAR_EQUAL.rstrip("\n").splitlines()
         body += series_functions(plan, printer, series_terms, ratios, "numpy.where", near_large,
                                  masked=True)
         body += _remainder_function(plan, code, series_call(plan, series_terms, near_large))
@@ -246,6 +347,8 @@ def module_source(plan, accuracy=None):
         body += LGAMMA_REMAINDER
     if any("_log1pmx(" in line for line in body):
         body += LOG1PMX
+    if any("_expm1mx(" in line for line in body):
+        body += EXPM1MX
     if any("_log1p(" in line for line in body):
         body += LOG1P
     return _header(plan, accuracy, large) + "\n".join(body) + "\n"
@@ -259,16 +362,26 @@ LOST = 7e-14
 
 def _remainder_function(plan, code, args):
     """``_remainder(<series arguments>)``: the closed form with each
-    log-gamma less its tangent as one term, or ``_remainder = None``."""
+    function less its tangent as one term, or ``_remainder = None``."""
     remainder = plan.remainder
     names = set(args.split(", "))
     if remainder is None or not {s.name for s in remainder.free_symbols} <= names:
-        return ["", "", "_remainder = None  # no log-gamma less its tangent in the closed form"]
+        return ["", "", "_remainder = None  # no function less its tangent in the closed form"]
+    terms = sympy.Add.make_args(fold_constants(remainder))
+    sizes = [(f"{LGAMMA_ROUNDING!r} * " if t.has(lgamma_remainder) else "") + f"abs(r{i})"
+             for i, t in enumerate(terms)]
     return ["", "", f"def _remainder({args}):",
-            '    """The closed form with each log Gamma(x + d) - log Gamma(x) - d psi(x), and',
-            '    each log(1 + u) - u of a small u, as one term evaluated without its',
-            '    cancellation (_lgamma_remainder, _log1pmx)."""',
-            f"    return {code(fold_constants(remainder))}"]
+            '    """The closed form with each log Gamma(x + d) - log Gamma(x) - d psi(x),',
+            '    each log(1 + u) - u and each exp(u) - 1 - u of a small u as one term',
+            '    evaluated without its cancellation (_lgamma_remainder, _log1pmx,',
+            '    _expm1mx); the value and the size of its terms."""',
+            *[f"    r{i} = {code(t)}" for i, t in enumerate(terms)],
+            f"    return {' + '.join(f'r{i}' for i in range(len(terms)))}, {' + '.join(sizes)}"]
+
+
+#: the rounding of ``_lgamma_remainder`` relative to its value, in units of
+#: EPS (measured against mpmath: at most 3.6)
+LGAMMA_ROUNDING = 4.0
 
 
 def _entrywise(plan, terms):
@@ -346,7 +459,7 @@ import scipy.special
 
 SERIES_BELOW = {plan.switch!r}
 NONNEGATIVE = {plan.nonnegative!r}  # a divergence: rounding never makes it negative
-CANCELLED = {CANCELLED!r}  # |result| below this times the size of its terms: digits were lost
+CANCELLED = {EPS / LOST!r}  # EPS / LOST: |result| below this times the size of its terms lost more than LOST
 FAR_APART = {FAR_APART!r}  # relative differences of positive parameters beyond which no series is tried
 CONVERGES = {CONVERGES!r}  # ratio of successive series terms below which its last term bounds the rest
 ORDER = {plan.series.order if plan.series is not None else 0!r}  # of the series near p = q
@@ -439,55 +552,6 @@ def _gather(candidates, suspect, offset, magnitude, args):
         index = numpy.unravel_index(where, shape)
         pick = lambda a: numpy.broadcast_to(a, shape)[index]  # noqa: E731
     candidates.append((where + offset * row, pick(magnitude), [pick(a) for a in args]))
-
-
-def _near_equal(flat, candidates):
-    """Replace the result by the series where the closed form cancelled and
-    the series is the more accurate: close enough (``_near``, ``_size``) and
-    with a last term below the closed form's rounding (EPS times the size of
-    its terms).  All blocks' candidates at once: one call per step."""
-    where = numpy.concatenate([c[0] for c in candidates])
-    magnitude = numpy.concatenate([c[1] for c in candidates])
-    args = [numpy.concatenate(parts) for parts in zip(*[c[2] for c in candidates])]
-    if _remainder is not None:
-        # the candidates the series does not take and whose closed form may
-        # have lost more than LOST: the closed form with its log-gammas less
-        # their tangents as single terms (no cancellation)
-        rest = EPS * magnitude > LOST * abs(flat[where])
-        rest[_series_where_better(flat, where, magnitude, args)] = False
-        if rest.any():
-            value = _chunked(_remainder, [a[rest] for a in args])[0]
-            flat[where[rest]] = numpy.maximum(value, 0.0) if NONNEGATIVE else value
-        return
-    _series_where_better(flat, where, magnitude, args)
-
-
-def _series_where_better(flat, where, magnitude, args):
-    """The series where it is close enough and better; the positions (in
-    ``where``) it took."""
-    taken = numpy.arange(where.size)
-    sized = lambda: _worth_trying(_chunked(_size, args)[0], flat[where], magnitude)  # noqa: E731
-    for keep in (lambda: _near(*args), sized):
-        mask = numpy.broadcast_to(keep(), where.shape)
-        if not mask.all():
-            where, magnitude, taken = where[mask], magnitude[mask], taken[mask]
-            args = [a[mask] for a in args]
-        if not where.size:
-            return taken
-    total, last = _chunked(_series, args)
-    better = abs(last) < EPS * magnitude
-    if _remainder is not None:  # a series short of LOST leaves the element to _remainder
-        better &= abs(last) <= LOST * abs(total)
-    flat[where[better]] = numpy.maximum(total[better], 0.0) if NONNEGATIVE else total[better]
-    return taken[better]
-
-
-def _worth_trying(size, closed, magnitude):
-    """Where the series, truncated (about ``size ** (ORDER - 1)`` relative),
-    may beat the closed form: below the switch of the usual balance between
-    the two, or converging and with a closed form that lost more than that
-    (its terms far larger than the result: the Dirichlet's log-gammas)."""
-    return (size < SERIES_BELOW) | ((size < CONVERGES) & (size ** (ORDER - 1) * abs(closed) < EPS * magnitude))
 
 
 def _chunked(function, args):

@@ -289,23 +289,35 @@ def _near_one_logs(expr, differences):
     """``log(a / b)`` -> ``log1p((a - b) / b)`` where ``a - b`` vanishes at
     p = q: formed from the exact differences, the argument of ``log1p``
     keeps its digits where the rounded ratio ``a / b`` (within ``eps`` of 1
-    by ``eps / |d|`` relative) would not.  ``xlogy`` goes to ``xlog1py``."""
+    by ``eps / |d|`` relative) would not.  ``xlogy`` goes to ``xlog1py``.
+    A ratio that tends to another positive number ``k`` at p = q is written
+    ``k (1 + (a - k b) / (k b))``: the Cauchy KL's
+    ``log(((gamma_p + gamma_q)^2 + (x0_p - x0_q)^2) / (gamma_p gamma_q)) - log 4``
+    becomes ``log1p((d_gamma^2 + d_x0^2) / (4 gamma_p gamma_q))``, where the
+    expanded ``x0_p^2 - 2 x0_p x0_q + x0_q^2`` lost ``eps x0^2`` to
+    cancellation inside the log, which no size of the terms showed."""
     moved = {q: p + d for d, (q, p) in differences.items()}
+    at_p = {d: 0 for d in differences}
 
-    def near_one(u):
+    def near(u):
         numerator, denominator = sympy.fraction(sympy.together(u))
-        gap = sympy.expand((numerator - denominator).subs(moved, simultaneous=True))
+        at = sympy.simplify((numerator / denominator).subs(moved, simultaneous=True).subs(at_p))
+        if not (at.is_number and at.is_positive):
+            return None
+        gap = sympy.expand((numerator - at * denominator).subs(moved, simultaneous=True))
         if gap == 0 or not all(t.has(*differences) for t in sympy.Add.make_args(gap)):
             return None
-        return sympy.factor_terms(gap) / denominator
+        return at, sympy.factor_terms(gap) / (at * denominator)
 
     def rewrite(e):
         u = e.args[-1]
-        small = near_one(u) if u.free_symbols & {q for q, _ in differences.values()} else None
-        if small is None:
+        found = near(u) if u.free_symbols & {q for q, _ in differences.values()} else None
+        if found is None:
             return e
-        return log1p(small) if isinstance(e, sympy.log) \
-            else xlog1py(e.args[0], small)
+        at, small = found
+        if isinstance(e, sympy.log):
+            return sympy.log(at) + log1p(small)
+        return e.args[0] * sympy.log(at) + xlog1py(e.args[0], small)
     return expr.replace(lambda e: isinstance(e, (sympy.log, xlogy)), rewrite)
 
 

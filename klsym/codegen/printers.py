@@ -182,7 +182,8 @@ FUNCTIONS = {
         # closed form and the series, not this form)
         "lgamma_remainder": lambda p, e: f"_lgamma_remainder({p._print(e.args[0])}, "
                                          f"{p._print(e.args[1])})",
-        "log1pmx": lambda p, e: f"_log1pmx({p._print(e.args[0])})"}),
+        "log1pmx": lambda p, e: f"_log1pmx({p._print(e.args[0])})",
+        "expm1mx": lambda p, e: f"_expm1mx({p._print(e.args[0])})"}),
     "torch": _python_table("torch", {
         "loggamma": "torch.lgamma", "gamma": _gamma_through_loggamma,
         "polygamma": _polygamma_through_zeta("torch.special.digamma", "torch.special.zeta"),
