@@ -390,8 +390,8 @@ def tangent_remainders(expr, differences):
     each other ``c exp(u)`` (``c`` rational) whose ``u`` vanishes at p = q as
     ``c expm1mx(u) + c + c u``, and each ``log1p(y)`` of a vanishing ``y`` as
     ``log1pmx(y) + y``: the tangents join the rational terms, which the
-    caller makes one fraction in the differences.  None where no log-gamma
-    triple, gamma near an integer or exponential near 1 is found."""
+    caller makes one fraction in the differences.  None where none of these
+    is found."""
     moved = {q: p + d for d, (q, p) in differences.items()}
     at_p = {q: p for d, (q, p) in differences.items()}
     terms = list(Add.make_args(expr))
@@ -428,20 +428,45 @@ def tangent_remainders(expr, differences):
     near_integer = _gammas_near_integers(expr, moved, at_p, still)
     expr = near_integer if near_integer is not None else expr
     near_one = _exponentials_near_one(expr, at_p, still)
-    if near_integer is None and near_one is None and not paired:
-        return None
     expr = near_one if near_one is not None else expr
     # a log1p of a small argument less its tangent: the tangent joins the
     # rational terms (which the caller makes one fraction in the differences)
+    before = expr
     expr = expr.replace(
         lambda e: isinstance(e, (log1p, xlog1py))
         and e.args[-1].has(*differences)
         and sympy.simplify(e.args[-1].xreplace(at_p).xreplace(still)) == 0,
         lambda e: Add(*[(e.args[0] if isinstance(e, xlog1py) else S.One) * t
                         for t in (log1pmx(e.args[-1]), e.args[-1])]))
+    if near_integer is None and near_one is None and not paired and expr == before:
+        return None
     # a weight times (log1pmx(y) + y) as two terms, so that the tangent is
     # among the rational terms (the Weibull's k_q log1p(-d_lam / lam_q))
     return Add(*[sympy.expand_mul(t, deep=False) for t in Add.make_args(expr)])
+
+
+def second_order(expr, differences):
+    """Whether every term of ``expr`` (in the p-parameters and the
+    differences) vanishes to second order at p = q, so that no two cancel at
+    first order: a function less its tangent (``lgamma_remainder``,
+    ``log1pmx``, ``expm1mx``) times anything, or a term free of other
+    functions whose value and first derivatives vanish at p = q.  (The
+    categorical's tangents ``p_i d_i / q_i`` sum to second order only on the
+    simplex, where the differences sum to 0.)
+
+    >>> import sympy
+    >>> x, d = sympy.symbols("x d", positive=True)
+    >>> second_order(lgamma_remainder(x, d) + d**2 / x, [d]), second_order(log1pmx(d) + d, [d])
+    (True, False)
+    """
+    still = {d: S.Zero for d in differences}
+    for term in Add.make_args(expr):
+        if any(isinstance(f, (lgamma_remainder, log1pmx, expm1mx)) for f in Mul.make_args(term)):
+            continue
+        if term.has(Function) or sympy.simplify(term.xreplace(still)) != 0 or \
+                any(sympy.simplify(sympy.diff(term, d).xreplace(still)) != 0 for d in differences):
+            return False
+    return True
 
 
 def _gammas_near_integers(expr, moved, at_p, still):

@@ -366,7 +366,7 @@ def _remainder_function(plan, code, args):
     remainder = plan.remainder
     names = set(args.split(", "))
     if remainder is None or not {s.name for s in remainder.free_symbols} <= names:
-        return ["", "", "_remainder = None  # no function less its tangent in the closed form"]
+        return ["", "", "_remainder = None  # no remainder form: none found, or its terms cancel at first order"]
     terms = sympy.Add.make_args(fold_constants(remainder))
     sizes = [(f"{LGAMMA_ROUNDING!r} * " if t.has(lgamma_remainder) else "") + f"abs(r{i})"
              for i, t in enumerate(terms)]

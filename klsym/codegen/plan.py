@@ -20,7 +20,7 @@ from ..derive import cross_entropy, entropy, kl
 from ..errors import DerivationError
 from .floating import (LARGE_ARGUMENT, factored_leading_part, for_floats,
                        large_argument_form, large_arguments, large_series_terms,
-                       tangent_remainders, xlog1py, xlogy)
+                       second_order, tangent_remainders, xlog1py, xlogy)
 from .series import NearEqualSeries, difference_symbols, near_equal_series, switch_point
 
 QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
@@ -28,6 +28,10 @@ QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
 #: series orders tried, highest first, and the seconds SymPy gets for each
 SERIES_ORDERS = (16, 12, 8, 6, 4)
 SERIES_SECONDS = 15
+#: rational terms beyond which the remainder form's are not made one fraction
+#: (the categorical's ten tangents ``p_i d_i / q_i`` would be a numerator of
+#: thousands of terms, and they sum to second order only on the simplex)
+FRACTION_TERMS = 6
 #: seconds SymPy gets to factor the leading part of each large-argument series
 #: term, and how many of the first terms are factored
 FACTOR_SECONDS = 5
@@ -218,7 +222,7 @@ def _rational_gap(expr, differences, vanishing=True, every=False):
     moving = {q for q, _ in differences.values()} | (set(differences) if every else set())
     rational = [t for t in terms if not t.has(sympy.Function) and t.free_symbols & moving]
     constants = [t for t in terms if t.is_number]
-    if not rational:
+    if not rational or every and len(rational) > FRACTION_TERMS:
         return expr
     part = sympy.Add(*rational, *constants)
     numerator, denominator = sympy.fraction(sympy.together(part))
@@ -394,7 +398,9 @@ def _add_series(plan, family, closed):
         # the rational terms and constants left (the Gumbel's EulerGamma terms) as
         # one fraction in the differences; then q = p + d throughout
         remainder = _rational_gap(remainder, plan.differences, every=True)
-        plan.remainder = remainder.xreplace({q: p + d for d, (q, p) in plan.differences.items()})
+        remainder = remainder.xreplace({q: p + d for d, (q, p) in plan.differences.items()})
+        # kept only if no two of its terms cancel at first order
+        plan.remainder = remainder if second_order(remainder, plan.differences) else None
     plan.series = NearEqualSeries(tuple(for_floats(t) for t in series.terms),
                                   series.differences, series.order, series.first_order)
     plan.switch = switch_point(series.order)
