@@ -10,7 +10,8 @@ is not chosen, so neither branch sends NaN into a gradient.
 
 from sympy import S
 
-from .common import CANCELLED, CONVERGES, EPS, FAR_APART, documentation, large_form, large_series, prepared
+from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, documentation, large_form, large_series, prepared,
+                     term_sizes)
 from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, series_call, series_functions, signature,
                       tail_helpers, validation)
@@ -229,7 +230,7 @@ def module_source(plan, backend, accuracy=None):
             body.append("        out = _where(large, value, out)")
         if plan.series is not None:
             args = series_call(plan, series_terms, near_large)
-            body.append(f"    magnitude = {' + '.join(f'abs(t{i})' for i in range(len(terms)))}")
+            body.append(f"    magnitude = {term_sizes(terms, code)}")
             if large:
                 body.append("    if use_large:")
                 body.append("        magnitude = _where(large, size, magnitude)")

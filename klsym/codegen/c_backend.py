@@ -13,7 +13,7 @@ import sympy
 from sympy import S
 
 from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, documentation, far_apart, prepared, series_arguments,
-                     shared, vector_entries)
+                     shared, term_sizes, vector_entries)
 from .printers import functions_needed, printer as make_printer
 
 _INCLUDES = """#include <float.h>
@@ -93,7 +93,7 @@ def module_source(plan, name, accuracy=None):
         lines.append(f"        out = {' + '.join(f't{i}' for i in range(len(terms)))};")
         if plan.series is not None:
             args = ", ".join(s.name for s in series_arguments(plan, series_terms))
-            magnitude = " + ".join(f"fabs(t{i})" for i in range(len(terms)))
+            magnitude = term_sizes(terms, code, "fabs")
             lines.append(f"        const double magnitude = {magnitude};")
             lines.append(f"        if (out < CANCELLED * magnitude && near_({args})) {{")
             # where the truncated series (about size^(ORDER - 1) relative) may

@@ -5,7 +5,7 @@ p and the differences."""
 import sympy
 
 from .. import __version__
-from .floating import LARGE_ARGUMENT
+from .floating import LARGE_ARGUMENT, rounding_floor
 from .printers import UnsupportedFunction, check_supported, fold_constants
 
 
@@ -162,3 +162,17 @@ FAR_APART = 0.5    # relative differences of positive parameters beyond which no
 #: ratio of successive series terms below which the series converges fast
 #: enough for its last term to bound what it leaves out
 CONVERGES = 0.5
+
+
+def term_sizes(terms, code, absolute="abs"):
+    """Source of the size of the terms ``t0, t1, ...`` of a closed form, whose
+    sum over EPS estimates its rounding: each term's absolute value, plus the
+    rounding of log-gamma and digamma factors that their value does not
+    account for (:func:`~klsym.codegen.floating.rounding_floor`)."""
+    parts, fixed = [], 0.0
+    for i, term in enumerate(terms):
+        floor = rounding_floor(term)
+        parts.append(f"{absolute}(t{i})" + (f" + {code(floor)}" if floor.free_symbols else ""))
+        if not floor.free_symbols:
+            fixed += float(floor)
+    return " + ".join(parts + ([repr(fixed)] if fixed else []))

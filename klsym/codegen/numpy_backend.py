@@ -452,7 +452,13 @@ def _width(plan):
 
 
 def _header(plan, accuracy, large):
-    return f'''"""{documentation(plan, accuracy, large=bool(large))}"""
+    note = ("Where the closed form's estimated rounding (EPS times the size of its terms,\n"
+            "a log-gamma counted at least 1, a digamma at least 1/2) exceeds LOST of the\n"
+            "result, the remainder form is evaluated instead: the closed form with each\n"
+            "function less its tangent as one term (_remainder), so that no two terms\n"
+            "cancel at first order; the series is then tried only where the remainder\n"
+            "form's own terms still cancel.") if plan.series is not None and plan.remainder is not None else ""
+    return f'''"""{documentation(plan, accuracy, note, large=bool(large))}"""
 
 import numpy
 import scipy.special
