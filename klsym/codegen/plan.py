@@ -71,10 +71,11 @@ class Plan:
     large_series: object = None
     #: the last branch in the p-parameters and the differences, with each
     #: ``loggamma(x + d) - loggamma(x) - d digamma(x)`` as one
-    #: ``lgamma_remainder(x, d)``, ``exp(u) gamma(n + g) - 1`` as an ``expm1``
+    #: ``lgamma_remainder(x, d)``, ``exp(u)`` near 1 as ``expm1mx(u) + 1 + u``
     #: and ``log1p(y)`` as ``log1pmx(y) + y`` (see
-    #: :func:`~klsym.codegen.floating.tangent_remainders`): where the closed
-    #: form cancelled and the series does not reach, or None
+    #: :func:`~klsym.codegen.floating.tangent_remainders`), kept only if no two
+    #: of its terms cancel at first order: where the closed form cancelled
+    #: (the NumPy functions), or None
     remainder: object = None
 
     @property
