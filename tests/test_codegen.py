@@ -303,6 +303,25 @@ def test_lgamma_remainder_against_mpmath():
             assert abs(value - exact) <= 1e-15 * abs(exact), (ui, value, exact)
 
 
+def test_expm1mx_against_mpmath():
+    """The generated module's ``exp(u) - 1 - u`` (the Laplace KL's remainder
+    form calls it): its Taylor series for |u| <= 1, with as many terms as the
+    largest |u| of the call needs, and ``expm1(u) - u`` beyond, against
+    mpmath at 50 digits; also one small u alone and one call mixing sizes."""
+    import mpmath
+    module = {}
+    exec(codegen.source("laplace", "laplace"), module)  # noqa: S102 - our generated module
+    expm1mx = module["_expm1mx"]
+    u = np.concatenate([10.0 ** np.linspace(-12, 1.5, 70), -(10.0 ** np.linspace(-12, 1.5, 70))])
+    calls = [u, u[np.abs(u) <= 1e-3], u[np.abs(u) <= 0.7], np.array([3e-9])]
+    with mpmath.workdps(50):
+        for values, argument in [(expm1mx(c), c) for c in calls]:
+            for ui, value in zip(argument, values):
+                exact = mpmath.expm1(mpmath.mpf(float(ui))) - mpmath.mpf(float(ui))
+                assert abs(value - exact) <= 1e-15 * abs(exact), (ui, value, exact)
+    assert expm1mx(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
+
+
 def test_entry_terms_of_an_argument_without_bounds():
     """A 1-d multivariate normal: its terms in ``d_mu`` are evaluated on the
     whole ``mu`` arguments, which no bound check passes in (found by the

@@ -597,9 +597,10 @@ def gamma_arguments(expr):
 #: the positive axis, beyond their rounding relative to their value: near a
 #: zero (log-gamma at 1 and 2, digamma at 1.4616) the value is small and its
 #: error is not.  Measured against mpmath on (0.01, 20): SciPy's gammaln errs
-#: by at most 2.3 EPS there, digamma by 1.5 EPS.  With these floors, EPS times
-#: the size of the terms was at least 1/1.2 of the gamma KL's actual error on
-#: random pairs a few percent apart; without them, 1/32 (shapes near 1 or 2).
+#: by at most 2.3 EPS there, digamma by 1.5 EPS.  With these floors, the
+#: closed form's actual error was at most 1.27 times EPS times the size of its
+#: terms, on random pairs 0.1-50% apart of every univariate family (the gamma
+#: 0.98); without them up to 61 times, for gamma shapes near 1 or 2.
 ROUNDING_FLOORS = ((lambda f: isinstance(f, sympy.loggamma), 1.0),
                    (lambda f: isinstance(f, sympy.polygamma) and f.args[0] == 0, 0.5))
 

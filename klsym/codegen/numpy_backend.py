@@ -297,7 +297,6 @@ def module_source(plan, accuracy=None):
         ones = [f"numpy.ones({size})" for _, size in groups]
         parts = [f"v{i} @ {one}" for i, one in enumerate(ones)] + [f"t{i}" for i in range(len(terms))]
         # summed in place: no temporary of the block's size per addition
-        # (measured: the Poisson KL 20% faster)
         if len(parts) > 1:
             body.append(f"        numpy.add({parts[0]}, {parts[1]}, out=out)")
             body += [f"        out += {part}" for part in parts[2:]]
