@@ -93,7 +93,7 @@ def module_source(plan, name, accuracy=None):
         lines.append(f"        out = {' + '.join(f't{i}' for i in range(len(terms)))};")
         if plan.series is not None:
             args = ", ".join(s.name for s in series_arguments(plan, series_terms))
-            magnitude = term_sizes(terms, code, "fabs")
+            magnitude = " + ".join(term_sizes(terms, code, "fabs"))
             lines.append(f"        const double magnitude = {magnitude};")
             lines.append(f"        if (out < CANCELLED * magnitude && near_({args})) {{")
             # where the truncated series (about size^(ORDER - 1) relative) may

@@ -164,15 +164,22 @@ FAR_APART = 0.5    # relative differences of positive parameters beyond which no
 CONVERGES = 0.5
 
 
-def term_sizes(terms, code, absolute="abs"):
+def term_sizes(terms, code, absolute="abs", fixed=0.0):
     """Source of the size of the terms ``t0, t1, ...`` of a closed form, whose
-    sum over EPS estimates its rounding: each term's absolute value, plus the
-    rounding of log-gamma and digamma factors that their value does not
-    account for (:func:`~klsym.codegen.floating.rounding_floor`)."""
-    parts, fixed = [], 0.0
+    sum over EPS estimates its rounding, as a list of parts to add: each
+    term's absolute value (constant terms folded), the rounding of log-gamma
+    and digamma factors that their value does not account for
+    (:func:`~klsym.codegen.floating.rounding_floor`), and the constant
+    ``fixed`` plus those that are constants, last."""
+    parts = []
     for i, term in enumerate(terms):
         floor = rounding_floor(term)
-        parts.append(f"{absolute}(t{i})" + (f" + {code(floor)}" if floor.free_symbols else ""))
-        if not floor.free_symbols:
+        if term.free_symbols:
+            parts.append(f"{absolute}(t{i})")
+        else:
+            fixed += abs(float(term))
+        if floor.free_symbols:
+            parts.append(code(floor))
+        else:
             fixed += float(floor)
-    return " + ".join(parts + ([repr(fixed)] if fixed else []))
+    return parts + ([repr(fixed)] if fixed else [])

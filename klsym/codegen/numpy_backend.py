@@ -14,7 +14,7 @@ import sympy
 from sympy import S
 
 from .common import (CONVERGES, EPS, FAR_APART, documentation, large_form, large_series, prepared,
-                     vector_entries)
+                     term_sizes, vector_entries)
 from .floating import lgamma_remainder, lgamma_tail, rounding_floor
 from .printers import fold_constants, printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, series_call, series_functions, signature, symmetric,
@@ -91,15 +91,10 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     "    for k in range(steps):",
     "        s = d / (t + 2.0 * k)",
     "        s2 = s * s",
-    "        top = float(numpy.max(s2, initial=0.0))",
-    "        if top > 1.0 / 9.0:  # |u| > 1/2 somewhere: the general helper",
+    "        series, within = _atanh_tail(s2)",
+    "        if not within:  # |u| > 1/2 somewhere: the general helper",
     "            total -= 0.5 * _log1pmx(d / (x + k))",
     "            continue",
-    "        terms = int(numpy.ceil(-39.2 / numpy.log(top))) if top > 0.0 else 0",
-    "        series = numpy.full(x.shape, 1.0 / (2 * terms + 3))",
-    "        for j in range(terms - 1, -1, -1):",
-    "            series *= s2",
-    "            series += 1.0 / (2 * j + 3)",
     "        series *= s2",
     "        series *= s",
     "        total += s2 / (1.0 - s)",
@@ -114,7 +109,7 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     "    w = 1.0 / z",
     "    scale, power = w * u * u, 1.0 / (1.0 + u)",
     "    step = power * power  # (1 + u)^-n by products: a power of floats is ten times slower",
-    "    for c, _, coefficients in _STIRLING_REMAINDERS:  # n = 1, 3, 5, ...",
+    "    for c, coefficients in _STIRLING_REMAINDERS:  # n = 1, 3, 5, ...",
     "        poly = numpy.full(u.shape, coefficients[0])",
     "        for a in coefficients[1:]:",
     "            poly *= u",
@@ -129,9 +124,9 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     "",
     "",
     "SHIFT = 10.0  # Stirling's series from here on (eight terms: the ninth is below 6e-17 relative)",
-    "#: (B_2k / (2k (2k - 1)), n = 2k - 1, coefficients of N_n from the highest power)",
+    "#: (B_2k / (2k (2k - 1)), coefficients of N_n, n = 2k - 1, from the highest power)",
     "_STIRLING_REMAINDERS = " + repr(tuple(
-        (float(lgamma_tail.coefficients()[k - 1]), 2 * k - 1,
+        (float(lgamma_tail.coefficients()[k - 1]),
          tuple(float((2 * k - 1) * sympy.binomial(2 * k - 1, j - 1) - sympy.binomial(2 * k - 1, j))
                for j in range(2 * k, 1, -1)))
         for k in range(1, 9)))]
@@ -222,17 +217,27 @@ LOG1PMX = ["", "",
     '    with as many terms as the largest |s| needs."""',
     "    s = u / (2.0 + u)",
     "    s2 = s * s",
-    "    top = min(float(numpy.max(s2, initial=0.0)), 1.0 / 9.0)",
-    "    terms = int(numpy.ceil(-39.2 / numpy.log(top))) if top > 0.0 else 0",
-    "    series = numpy.full(u.shape, 1.0 / (2 * terms + 3))",
-    "    for k in range(terms - 1, -1, -1):",
-    "        series *= s2",
-    "        series += 1.0 / (2 * k + 3)",
+    "    series, within = _atanh_tail(s2)",
     "    near = 2.0 * s * s2 * series - u * u / (2.0 + u)",
-    "    if top < 1.0 / 9.0:",
+    "    if within:",
     "        return near",
     "    with numpy.errstate(all='ignore'):",
     "        return numpy.where(abs(u) <= 0.5, near, numpy.log1p(u) - u)",
+    "",
+    "",
+    "def _atanh_tail(s2):",
+    '    """sum_j s^2j / (2j + 3) (atanh(s) = s + s^3 times it), with as many terms as',
+    "    the largest s^2 up to 1/9 needs; and whether every s^2 is within 1/9 (the",
+    '    sum is then to full precision)."""',
+    "    top = float(numpy.max(s2, initial=0.0))",
+    "    within = top <= 1.0 / 9.0",
+    "    top = min(top, 1.0 / 9.0)",
+    "    terms = int(numpy.ceil(-39.2 / numpy.log(top))) if top > 0.0 else 0",
+    "    series = numpy.full(numpy.shape(s2), 1.0 / (2 * terms + 3))",
+    "    for k in range(terms - 1, -1, -1):",
+    "        series *= s2",
+    "        series += 1.0 / (2 * k + 3)",
+    "    return series, within",
     "",
     ""]
 
@@ -313,22 +318,10 @@ def module_source(plan, accuracy=None):
                 else:
                     varying.append(f"abs(v{i}) @ {one}")
                     fixed += float(floor) * size
-            for i, t in enumerate(terms):
-                floor = rounding_floor(t)
-                if t.free_symbols:
-                    varying.append(f"abs(t{i})")
-                    if floor.free_symbols:
-                        varying.append(code(floor))
-                else:
-                    fixed += abs(float(t))
-                if not floor.free_symbols:
-                    fixed += float(floor)
-            rest = varying[1:] + ([repr(fixed)] if fixed else [])
-            if varying:  # a new array (abs of a term), then summed in place
-                body.append(f"        magnitude = {varying[0]}")
-                body += [f"        magnitude += {part}" for part in rest]
-            else:
-                body.append(f"        magnitude = {' + '.join(rest)}")
+            varying += term_sizes(terms, code, fixed=fixed)
+            # a new array (abs of a term), then summed in place
+            body.append(f"        magnitude = {varying[0]}")
+            body += [f"        magnitude += {part}" for part in varying[1:]]
         if large:
             condition, _ = large
             body.append(f"        large = {code(condition)}")
