@@ -8,13 +8,16 @@ is not chosen, so neither branch sends NaN into a gradient.
 """
 
 
+import math
+
 from sympy import S
 
-from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, documentation, large_form, large_series, prepared,
-                     term_sizes)
+from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, large_form, large_series,
+                     prepared, remainder_form, term_sizes)
+from .floating import stirling_remainders
 from .printers import printer as make_printer, zeta_polygamma
-from .pyprint import (entries, large_function, series_call, series_functions, signature,
-                      tail_helpers, validation)
+from .pyprint import (entries, large_function, remainder_function, series_call, series_functions,
+                      signature, tail_helpers, validation)
 
 _TORCH_PRELUDE = '''
 import torch
@@ -85,6 +88,23 @@ def _selection(function, *args):
 
 def _any(mask):
     return bool(torch.as_tensor(mask).any())
+
+
+def _pick(mask):
+    """The flat indices where ``mask`` is set."""
+    return torch.nonzero(mask.reshape(-1)).reshape(-1)
+
+
+def _take(a, index, shape):
+    """``a`` broadcast to ``shape``, at the flat ``index``."""
+    return torch.broadcast_to(torch.as_tensor(a, dtype=torch.float64), shape).reshape(-1)[index]
+
+
+def _put(target, index, value, shape):
+    """``target`` broadcast to ``shape``, with ``value`` at the flat ``index``
+    (a new tensor: differentiable)."""
+    flat = torch.broadcast_to(torch.as_tensor(target, dtype=torch.float64), shape).reshape(-1)
+    return flat.index_put((index,), value).reshape(shape)
 '''
 
 _JAX_PRELUDE = '''
@@ -170,6 +190,24 @@ def _selection(function, *args):
 def _any(mask):
     """Whether any element is set; True when traced (inside jax.jit)."""
     return _concrete(jax.numpy.any(mask)) is not False
+
+
+def _pick(mask):
+    """The flat indices where ``mask`` is set; None when traced (inside
+    jax.jit or jax.grad): every element is then evaluated."""
+    if _concrete(jax.numpy.any(mask)) is None:
+        return None
+    return jax.numpy.flatnonzero(mask)
+
+
+def _take(a, index, shape):
+    """``a`` broadcast to ``shape``, at the flat ``index``."""
+    return jax.numpy.broadcast_to(a, shape).reshape(-1)[index]
+
+
+def _put(target, index, value, shape):
+    """``target`` broadcast to ``shape``, with ``value`` at the flat ``index``."""
+    return jax.numpy.broadcast_to(target, shape).reshape(-1).at[index].set(value).reshape(shape)
 '''
 
 PRELUDES = {"torch": _TORCH_PRELUDE, "jax": _JAX_PRELUDE}
@@ -178,19 +216,125 @@ TAIL_NAMES = {
     "torch": {"maximum": "torch.clamp_min", "minimum": "torch.clamp_max", "where": "torch.where",
               "log": "torch.log", "exp": "torch.exp", "exp1": None,
               "gammaln": "torch.lgamma", "digamma": "torch.special.digamma",
+              "log1p": "torch.log1p", "expm1": "torch.expm1",
               "i0e": "torch.special.i0e", "i1e": "torch.special.i1e",
               # PyTorch's own polygamma loses digits; its Hurwitz zeta does not
               "polygamma": zeta_polygamma("torch.special.zeta")},
     "jax": {"maximum": "jax.numpy.maximum", "minimum": "jax.numpy.minimum", "where": "jax.numpy.where",
             "log": "jax.numpy.log", "exp": "jax.numpy.exp", "exp1": "jax.scipy.special.exp1",
             "gammaln": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
+            "log1p": "jax.numpy.log1p", "expm1": "jax.numpy.expm1",
             "i0e": "jax.scipy.special.i0e", "i1e": "jax.scipy.special.i1e",
             "polygamma": lambda n, u: f"jax.scipy.special.polygamma({n}, {u})"},
 }
+#: the remainder form's helpers: the NumPy module's (see
+#: :mod:`klsym.codegen.numpy_backend`) with fixed numbers of terms and steps,
+#: which no reduction of the data decides (JAX traces them; every element
+#: takes the same operations), and each side of a switch fed a harmless
+#: argument where the other side is chosen (finite values and gradients
+#: through ``where``).  The steps of ``_lgamma_remainder`` are always STEPS:
+#: z = x + STEPS is at least SHIFT, where Stirling's eight terms suffice.
+def _remainder_helpers(n, body):
+    called = lambda name: any(f"{name}(" in line for line in body)  # noqa: E731
+    lines = []
+    if called("_lgamma_remainder"):
+        lines += [
+            "", "",
+            "def _lgamma_remainder(x, d):",
+            '    """log Gamma(x + d) - log Gamma(x) - d psi(x), x > 0 and x + d > 0: STEPS',
+            "    steps of the recurrence, each adding -(log(1 + u) - u) at u = d / (x + k),",
+            "    then Stirling's series at z = x + STEPS with each term less its tangent",
+            "    (terms of one sign); the three terms as they are where d is more than",
+            '    max(x, SHIFT) above or half of it below (they do not cancel there)."""',
+            "    x = x + 0.0 * d  # an array, whatever x is (a number in some forms)",
+            f"    reach = {n['maximum']}(x, SHIFT)",
+            "    far = (d < -0.5 * reach) | (d > reach)",
+            "    e = _where(far, 0.0, d)",
+            "    g = _where(far, d, 0.0)",
+            "    total = -_log1pmx(e / x)",
+            "    for k in range(1, STEPS):",
+            "        total = total - _log1pmx(e / (x + k))",
+            "    z = x + STEPS",
+            "    u = e / z",
+            "    phi = _log1pmx(u)",
+            "    total = total + z * ((1.0 + u) * phi + u * u) - 0.5 * phi",
+            "    # z^(1-2k) ((1 + u)^-n - 1 + n u) = z^(1-2k) u^2 N_n(u) / (1 + u)^n, n = 2k - 1",
+            "    w = 1.0 / z",
+            "    scale, power = w * u * u, 1.0 / (1.0 + u)",
+            "    step = power * power",
+            "    for c, coefficients in _STIRLING_REMAINDERS:",
+            "        poly = coefficients[0]",
+            "        for a in coefficients[1:]:",
+            "            poly = poly * u + a",
+            "        total = total + c * scale * poly * power",
+            "        scale = scale * w * w",
+            "        power = power * step",
+            f"    direct = {n['gammaln']}(x + g) - {n['gammaln']}(x) - g * {n['digamma']}(x)",
+            "    return _where(far, direct, total)",
+            "",
+            "",
+            "SHIFT = 10.0  # Stirling's series from here on (eight terms: the ninth is below 6e-17 relative)",
+            "STEPS = 10  # of the recurrence, for every element",
+            "#: (B_2k / (2k (2k - 1)), coefficients of N_n, n = 2k - 1, from the highest power)",
+            f"_STIRLING_REMAINDERS = {stirling_remainders()!r}"]
+    if called("_log1pmx") or lines:
+        lines += [
+            "", "",
+            "def _log1pmx(u):",
+            '    """log(1 + u) - u for u > -1: where |u| <= 1/2, -u^2 / (2 + u) + 2 s^3',
+            "    sum_j s^2j / (2j + 3) with s = u / (2 + u) (s^2 <= 1/9: 19 terms reach full",
+            '    precision); log1p(u) - u beyond."""',
+            "    near = abs(u) <= 0.5",
+            "    v = _where(near, u, 0.0)",
+            "    s = v / (2.0 + v)",
+            "    s2 = s * s",
+            "    series = s2 / 39.0 + 1.0 / 37.0",
+            "    for k in range(16, -1, -1):",
+            "        series = series * s2 + 1.0 / (2 * k + 3)",
+            "    other = _where(near, 1.0, u)",
+            f"    return _where(near, 2.0 * s * s2 * series - v * v / (2.0 + v), {n['log1p']}(other) - other)"]
+    if called("_expm1mx"):
+        lines += [
+            "", "",
+            "def _expm1mx(u):",
+            '    """exp(u) - 1 - u: where |u| <= 1, u^2 sum_k u^k / (k + 2)! (17 terms reach',
+            '    full precision); expm1(u) - u beyond."""',
+            "    near = abs(u) <= 1.0",
+            "    v = _where(near, u, 0.0)",
+            "    series = v * _EXPM1MX[16] + _EXPM1MX[15]",
+            "    for k in range(14, -1, -1):",
+            "        series = series * v + _EXPM1MX[k]",
+            "    other = _where(near, 2.0, u)",
+            f"    return _where(near, v * v * series, {n['expm1']}(other) - other)",
+            "",
+            "",
+            f"_EXPM1MX = {tuple(1.0 / math.factorial(k + 2) for k in range(17))!r}  # 1 / (k + 2)!"]
+    return lines
+
+
 NOTES = {"torch": "PyTorch tensors (differentiable), computed in float64; float32 in gives "
                   "float32 out.",
          "jax": "JAX arrays (differentiable, traceable with validate=False); float64 needs "
                 "jax_enable_x64."}
+
+
+def _remainder_selection(plan, args):
+    """Where the closed form lost more than LOST (``use``): the remainder form,
+    on those elements alone (every element when traced, the differences 0
+    elsewhere); the series is then tried only where its own terms still
+    cancel."""
+    masked = ", ".join(f"_where(use, {a}, 0.0)" if a in {d.name for d in plan.differences} else a
+                       for a in args.split(", "))
+    return ["    if _any(use):  # the remainder form: no two terms cancel at first order",
+            "        index = _pick(use)",
+            "        if index is None:  # traced: every element",
+            f"            value, size = _remainder({masked})",
+            "        else:",
+            f"            value, size = _remainder(*[_take(a, index, out.shape) for a in ({args},)])",
+            "            value, size = _put(out, index, value, out.shape), _put(magnitude, index, size, out.shape)",
+            "        out = _where(use, value, out)",
+            "        magnitude = _where(use, size, magnitude)",
+            "        use = use & _selection(lambda: EPS * magnitude > LOST * abs(out))"]
 
 
 def module_source(plan, backend, accuracy=None):
@@ -203,6 +347,7 @@ def module_source(plan, backend, accuracy=None):
     names = [a.name for a in plan.arguments]
     large, large_arguments = large_form(plan, branches, backend)
     near_large = large_series(plan, backend)
+    remainder = remainder_form(plan, backend, series_call(plan, series_terms, near_large).split(", "))
 
     body = signature(plan, NOTES[backend])
     body.append(f"    ({', '.join(names)},), dtype = _inputs({', '.join(names)},)")
@@ -235,6 +380,8 @@ def module_source(plan, backend, accuracy=None):
                 body.append("    if use_large:")
                 body.append("        magnitude = _where(large, size, magnitude)")
             body.append("    use = (out < CANCELLED * magnitude)")
+            if remainder is not None:
+                body += _remainder_selection(plan, args)
             body.append(f"    use = use & _selection(_near, {args})")
             # the series sees differences of 0 where it is not chosen: finite values
             # and gradients there, whatever the differences are
@@ -263,12 +410,15 @@ def module_source(plan, backend, accuracy=None):
     body.append("    return _output(out, dtype)")
     if plan.series is not None:
         body += series_functions(plan, printer, series_terms, ratios, "_where", near_large)
+    if remainder is not None:
+        body += remainder_function(remainder, code, series_call(plan, series_terms, near_large))
     if large:
         body += large_function(printer, large, large_arguments)
     body += tail_helpers(TAIL_NAMES[backend], [e for _, e in branches] + ([large[1]] if large else [])
                          + list(near_large[1] if near_large else []))
+    body += _remainder_helpers(TAIL_NAMES[backend], body)
     header = (f'"""{documentation(plan, accuracy, NOTES[backend], bool(large))}"""\n{PRELUDES[backend]}\n'
-              f"SERIES_BELOW = {plan.switch!r}\nCANCELLED = {CANCELLED!r}\n"
+              f"SERIES_BELOW = {plan.switch!r}\nCANCELLED = {CANCELLED!r}\nLOST = {LOST!r}\n"
               f"FAR_APART = {FAR_APART!r}\nEPS = {EPS!r}\nCONVERGES = {CONVERGES!r}\n"
               f"ORDER = {plan.series.order if plan.series is not None else 0!r}\n\n\n")
     return header + "\n".join(body) + "\n"

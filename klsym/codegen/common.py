@@ -5,7 +5,7 @@ p and the differences."""
 import sympy
 
 from .. import __version__
-from .floating import LARGE_ARGUMENT, rounding_floor
+from .floating import LARGE_ARGUMENT, lgamma_remainder, rounding_floor
 from .printers import UnsupportedFunction, check_supported, fold_constants
 
 
@@ -156,12 +156,38 @@ def documentation(plan, accuracy, backend_note="", large=False):
 
 
 #: the constants every backend's selection uses
-CANCELLED = 1e-2   # |result| below this times the size of its terms: digits were lost
 EPS = 2.0 ** -52   # double precision: the closed form's rounding is about EPS times its terms
+#: estimated relative loss of the closed form (EPS times the size of its
+#: terms over the result, an upper bound) beyond which the remainder form
+#: (or the series) replaces it: about half the 1e-13 target
+LOST = 7e-14
+CANCELLED = EPS / LOST  # |result| below this times the size of its terms lost more than LOST
+#: the rounding of ``lgamma_remainder`` relative to its value, in units of
+#: EPS (measured against mpmath: at most 3.8 over x in (0.3, 20), |d / x| <
+#: 0.6; up to 40 where x is 100 or more and d is near x, far from p = q)
+LGAMMA_ROUNDING = 4.0
 FAR_APART = 0.5    # relative differences of positive parameters beyond which no series is tried
 #: ratio of successive series terms below which the series converges fast
 #: enough for its last term to bound what it leaves out
 CONVERGES = 0.5
+
+
+def remainder_form(plan, backend, arguments):
+    """The terms of the plan's remainder form with constants folded, and for
+    each the factor of its size (``LGAMMA_ROUNDING`` for a log-gamma
+    remainder, else 1); None where there is none, where it needs a symbol
+    outside ``arguments`` (the series' arguments: the p-parameters and the
+    differences) or a function the backend lacks."""
+    if plan.remainder is None or plan.series is None:
+        return None
+    folded = fold_constants(plan.remainder)
+    if not {s.name for s in folded.free_symbols} <= set(arguments):
+        return None
+    try:
+        check_supported(backend, [folded], plan.title)
+    except UnsupportedFunction:
+        return None
+    return [(t, LGAMMA_ROUNDING if t.has(lgamma_remainder) else 1.0) for t in sympy.Add.make_args(folded)]
 
 
 def term_sizes(terms, code, absolute="abs", fixed=0.0):

@@ -357,6 +357,18 @@ class lgamma_remainder(Function):
                 - d * sympy.polygamma(0, x))._eval_evalf(prec)
 
 
+def stirling_remainders(count=8):
+    """``(B_2k / (2k (2k - 1)), coefficients of N_n from the highest power)``
+    for k = 1..count: Stirling's term ``B_2k / (2k (2k - 1) z^n)``, n = 2k - 1,
+    less its tangent in d, is ``z^-n ((1 + u)^-n - 1 + n u) = z^-n u^2 N_n(u) /
+    (1 + u)^n`` at u = d / z, with N_n of positive coefficients (no
+    cancellation); the helpers of every backend evaluate it so."""
+    return tuple((float(lgamma_tail.coefficients()[k - 1]),
+                  tuple(float((2 * k - 1) * sympy.binomial(2 * k - 1, j - 1) - sympy.binomial(2 * k - 1, j))
+                        for j in range(2 * k, 1, -1)))
+                 for k in range(1, count + 1))
+
+
 class log1pmx(Function):
     """``log(1 + u) - u``: the log less its tangent at 1, about ``-u^2 / 2``,
     evaluated without that cancellation (the NumPy backend's ``_log1pmx``)."""

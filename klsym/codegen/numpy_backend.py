@@ -13,12 +13,12 @@ import math
 import sympy
 from sympy import S
 
-from .common import (CONVERGES, EPS, FAR_APART, documentation, large_form, large_series, prepared,
-                     term_sizes, vector_entries)
-from .floating import lgamma_remainder, lgamma_tail, rounding_floor
+from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, large_form, large_series, prepared,
+                     remainder_form, term_sizes, vector_entries)
+from .floating import rounding_floor, stirling_remainders
 from .printers import fold_constants, printer as make_printer, zeta_polygamma
-from .pyprint import (entries, large_function, series_call, series_functions, signature, symmetric,
-                      tail_helpers, validation, vector_bounds)
+from .pyprint import (entries, large_function, remainder_function, series_call, series_functions,
+                      signature, symmetric, tail_helpers, validation, vector_bounds)
 
 #: the functions the helpers of the large-argument form call
 TAIL_NAMES = {"maximum": "numpy.maximum", "minimum": "numpy.minimum", "where": "numpy.where",
@@ -125,11 +125,7 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     "",
     "SHIFT = 10.0  # Stirling's series from here on (eight terms: the ninth is below 6e-17 relative)",
     "#: (B_2k / (2k (2k - 1)), coefficients of N_n, n = 2k - 1, from the highest power)",
-    "_STIRLING_REMAINDERS = " + repr(tuple(
-        (float(lgamma_tail.coefficients()[k - 1]),
-         tuple(float((2 * k - 1) * sympy.binomial(2 * k - 1, j - 1) - sympy.binomial(2 * k - 1, j))
-               for j in range(2 * k, 1, -1)))
-        for k in range(1, 9)))]
+    "_STIRLING_REMAINDERS = " + repr(stirling_remainders())]
 
 
 #: where the closed form cancelled: its remainder form, and the series
@@ -359,7 +355,8 @@ def module_source(plan, accuracy=None):
         body += ["", ""] + NEAR_EQUAL.rstrip("\n").splitlines()
         body += series_functions(plan, printer, series_terms, ratios, "numpy.where", near_large,
                                  masked=True)
-        body += _remainder_function(plan, code, series_call(plan, series_terms, near_large))
+        args = series_call(plan, series_terms, near_large)
+        body += remainder_function(remainder_form(plan, "numpy", args.split(", ")), code, args)
     if large:
         body += large_function(printer, large, large_arguments)
     body += tail_helpers(TAIL_NAMES, [e for _, e in branches] + ([large[1]] if large else [])
@@ -374,37 +371,6 @@ def module_source(plan, accuracy=None):
     if any("_log1p(" in line for line in body):
         body += LOG1P
     return _header(plan, accuracy, large) + "\n".join(body) + "\n"
-
-
-#: estimated relative loss of the closed form (EPS times the size of its
-#: terms over the result, an upper bound) beyond which ``_remainder``
-#: replaces it: half the 1e-13 target
-LOST = 7e-14
-
-
-def _remainder_function(plan, code, args):
-    """``_remainder(<series arguments>)``: the closed form with each
-    function less its tangent as one term, or ``_remainder = None``."""
-    remainder = plan.remainder
-    names = set(args.split(", "))
-    if remainder is None or not {s.name for s in remainder.free_symbols} <= names:
-        return ["", "", "_remainder = None  # no remainder form: none found, or its terms cancel at first order"]
-    terms = sympy.Add.make_args(fold_constants(remainder))
-    sizes = [(f"{LGAMMA_ROUNDING!r} * " if t.has(lgamma_remainder) else "") + f"abs(r{i})"
-             for i, t in enumerate(terms)]
-    return ["", "", f"def _remainder({args}):",
-            '    """The closed form with each log Gamma(x + d) - log Gamma(x) - d psi(x),',
-            '    each log(1 + u) - u and each exp(u) - 1 - u of a small u as one term',
-            '    evaluated without its cancellation (_lgamma_remainder, _log1pmx,',
-            '    _expm1mx); the value and the size of its terms."""',
-            *[f"    r{i} = {code(t)}" for i, t in enumerate(terms)],
-            f"    return {' + '.join(f'r{i}' for i in range(len(terms)))}, {' + '.join(sizes)}"]
-
-
-#: the rounding of ``_lgamma_remainder`` relative to its value, in units of
-#: EPS (measured against mpmath: at most 3.8 over x in (0.3, 20), |d / x| <
-#: 0.6; up to 40 where x is 100 or more and d is near x, far from p = q)
-LGAMMA_ROUNDING = 4.0
 
 
 def _entrywise(plan, terms):
@@ -488,7 +454,7 @@ import scipy.special
 
 SERIES_BELOW = {plan.switch!r}
 NONNEGATIVE = {plan.nonnegative!r}  # a divergence: rounding never makes it negative
-CANCELLED = {EPS / LOST!r}  # EPS / LOST: |result| below this times the size of its terms lost more than LOST
+CANCELLED = {CANCELLED!r}  # EPS / LOST: |result| below this times the size of its terms lost more than LOST
 FAR_APART = {FAR_APART!r}  # relative differences of positive parameters beyond which no series is tried
 CONVERGES = {CONVERGES!r}  # ratio of successive series terms below which its last term bounds the rest
 ORDER = {plan.series.order if plan.series is not None else 0!r}  # of the series near p = q

@@ -159,6 +159,13 @@ def _python_table(module, special):
     return {f: f"{module}.{f}" for f in names} | special
 
 
+#: the remainder form's functions: the module's own helpers (each backend
+#: prints its own: klsym.codegen.numpy_backend, array_backend, c_backend)
+_REMAINDERS = {
+    "lgamma_remainder": lambda p, e: f"_lgamma_remainder({p._print(e.args[0])}, {p._print(e.args[1])})",
+    "log1pmx": lambda p, e: f"_log1pmx({p._print(e.args[0])})",
+    "expm1mx": lambda p, e: f"_expm1mx({p._print(e.args[0])})"}
+
 #: SymPy function name -> the target's function (a name, or a callable for
 #: anything that is not a one-to-one rename); absent means unsupported
 FUNCTIONS = {
@@ -178,12 +185,7 @@ FUNCTIONS = {
         **TAILS, "expint": _expint("scipy.special.exp1"), "exp1_scaled": _exp1_scaled,
         "erf": "scipy.special.erf",
         "erfc": "scipy.special.erfc", "zeta": _hurwitz_zeta("scipy.special.zeta"),
-        # the module's own helper (NumPy only: the other backends evaluate the
-        # closed form and the series, not this form)
-        "lgamma_remainder": lambda p, e: f"_lgamma_remainder({p._print(e.args[0])}, "
-                                         f"{p._print(e.args[1])})",
-        "log1pmx": lambda p, e: f"_log1pmx({p._print(e.args[0])})",
-        "expm1mx": lambda p, e: f"_expm1mx({p._print(e.args[0])})"}),
+        **_REMAINDERS}),
     "torch": _python_table("torch", {
         "loggamma": "torch.lgamma", "gamma": _gamma_through_loggamma,
         "polygamma": _polygamma_through_zeta("torch.special.digamma", "torch.special.zeta"),
@@ -192,7 +194,7 @@ FUNCTIONS = {
         "logi0": _logi0("torch.where", "torch.clamp_max", "torch.log1p", "torch.log",
                         "torch.special.i0e"),
         **TAILS, "erf": "torch.special.erf", "erfc": "torch.special.erfc",
-        "zeta": _hurwitz_zeta("torch.special.zeta")}),
+        "zeta": _hurwitz_zeta("torch.special.zeta"), **_REMAINDERS}),
     "jax": _python_table("jax.numpy", {
         "loggamma": "jax.scipy.special.gammaln", "gamma": "jax.scipy.special.gamma",
         "polygamma": _polygamma("jax.scipy.special.digamma", "jax.scipy.special.polygamma"),
@@ -202,11 +204,13 @@ FUNCTIONS = {
                         "jax.numpy.log", "jax.scipy.special.i0e"),
         **TAILS, "expint": _expint("jax.scipy.special.exp1"), "exp1_scaled": _exp1_scaled,
         "erf": "jax.scipy.special.erf",
-        "erfc": "jax.scipy.special.erfc", "zeta": _hurwitz_zeta("jax.scipy.special.zeta")}),
+        "erfc": "jax.scipy.special.erfc", "zeta": _hurwitz_zeta("jax.scipy.special.zeta"),
+        **_REMAINDERS}),
     "c99": {f: f for f in ("exp", "log", "log1p", "expm1", "cos", "sin", "sqrt", "floor",
                            "erf", "erfc")}
     | {"loggamma": "lgamma", "gamma": "tgamma", "xlogy": "klsym_xlogy",
-       "xlog1py": "klsym_xlog1py", "Abs": "fabs"},
+       "xlog1py": "klsym_xlog1py", "Abs": "fabs", "lgamma_remainder": "klsym_lgamma_remainder",
+       "log1pmx": "klsym_log1pmx", "expm1mx": "klsym_expm1mx"},
 }
 
 _ALL = sorted({name for table in FUNCTIONS.values() for name in table}

@@ -205,6 +205,23 @@ def series_call(plan, terms, large=None):
     return ", ".join(s.name for s in series_arguments(plan, every))
 
 
+def remainder_function(terms, code, args):
+    """``_remainder(<series arguments>)``: the closed form with each function
+    less its tangent as one term (``terms``, each with the factor of its
+    size, :func:`~klsym.codegen.common.remainder_form`), returning its value
+    and the size of its terms; ``_remainder = None`` where there is none."""
+    if terms is None:
+        return ["", "", "_remainder = None  # no remainder form: none found, or its terms cancel at first order"]
+    sizes = [(f"{factor!r} * " if factor != 1 else "") + f"abs(r{i})" for i, (_, factor) in enumerate(terms)]
+    return ["", "", f"def _remainder({args}):",
+            '    """The closed form with each log Gamma(x + d) - log Gamma(x) - d psi(x),',
+            '    each log(1 + u) - u and each exp(u) - 1 - u of a small u as one term',
+            '    evaluated without its cancellation (_lgamma_remainder, _log1pmx,',
+            '    _expm1mx); the value and the size of its terms."""',
+            *[f"    r{i} = {code(t)}" for i, (t, _) in enumerate(terms)],
+            f"    return {' + '.join(f'r{i}' for i in range(len(terms)))}, {' + '.join(sizes)}"]
+
+
 def tail_helpers(names, exprs):
     """Source of the helpers the expressions ``exprs`` call (``_lgamma_tail``,
     ``_digamma_tail``: Stirling's series; ``_logi0_tail``,
