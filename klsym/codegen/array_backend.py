@@ -375,7 +375,7 @@ def module_source(plan, backend, accuracy=None):
             body.append("        out = _where(large, value, out)")
         if plan.series is not None:
             args = series_call(plan, series_terms, near_large)
-            body.append(f"    magnitude = {' + '.join(term_sizes(terms, code))}")
+            body.append(f"    magnitude = {' + '.join(term_sizes(terms, code, backend=backend))}")
             if large:
                 body.append("    if use_large:")
                 body.append("        magnitude = _where(large, size, magnitude)")

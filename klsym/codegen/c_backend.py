@@ -9,11 +9,14 @@ functions the C99 library has are used; a plan needing another (digamma,
 Bessel functions) is refused when the source is generated.
 """
 
+import math
+
 import sympy
 from sympy import S
 
-from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, documentation, far_apart, prepared, series_arguments,
-                     shared, term_sizes, vector_entries)
+from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, far_apart, prepared,
+                     remainder_form, series_arguments, shared, term_sizes, vector_entries)
+from .floating import stirling_remainders
 from .printers import functions_needed, printer as make_printer
 
 _INCLUDES = """#include <float.h>
@@ -48,6 +51,12 @@ def module_source(plan, name, accuracy=None):
     lines.append(f"#define ORDER {plan.series.order if plan.series is not None else 0!r}")
     if plan.series is not None:
         lines += _series_functions(plan, code, series_terms, ratios)
+    arguments = series_arguments(plan, series_terms) if plan.series is not None else []
+    remainder = remainder_form(plan, "c99", [s.name for s in arguments])
+    if remainder is not None:
+        lines.append(f"#define LOST {LOST!r}")
+        lines += _remainder_helpers(functions_needed([t for t, _ in remainder]))
+        lines += _remainder_function(arguments, remainder, code)
 
     lines += ["", f"int {name}_check({params}, char *message, size_t size)", "{"]
     lines += _entries(plan)
@@ -93,9 +102,16 @@ def module_source(plan, name, accuracy=None):
         lines.append(f"        out = {' + '.join(f't{i}' for i in range(len(terms)))};")
         if plan.series is not None:
             args = ", ".join(s.name for s in series_arguments(plan, series_terms))
-            magnitude = " + ".join(term_sizes(terms, code, "fabs"))
-            lines.append(f"        const double magnitude = {magnitude};")
-            lines.append(f"        if (out < CANCELLED * magnitude && near_({args})) {{")
+            magnitude = " + ".join(term_sizes(terms, code, "fabs", backend="c99"))
+            lines.append(f"        double magnitude = {magnitude};")
+            lines.append("        int cancelled = out < CANCELLED * magnitude;")
+            if remainder is not None:
+                # the remainder form; the series only where its own terms still cancel
+                lines.append("        if (cancelled) {")
+                lines.append(f"            out = remainder_({args}, &magnitude);")
+                lines.append("            cancelled = EPS * magnitude > LOST * fabs(out);")
+                lines.append("        }")
+            lines.append(f"        if (cancelled && near_({args})) {{")
             # where the truncated series (about size^(ORDER - 1) relative) may
             # beat the closed form; its last term decides
             lines.append(f"            const double size = size_({args});")
@@ -170,6 +186,77 @@ def _owners(rel, plan, text):
     if text.endswith("is symmetric"):
         return text.split(" ")[0]
     return " and ".join(sorted({owner.get(s, s.name) for s in rel.free_symbols}))
+
+
+def _remainder_function(arguments, terms, code):
+    params = ", ".join(f"double {s.name}" for s in arguments)
+    lines = ["", "/* the closed form with each function less its tangent as one term, evaluated",
+             "   without its cancellation; *size the size of its terms */",
+             f"static double remainder_({params}, double *size)", "{"]
+    lines += [f"    const double r{i} = {code(t)};" for i, (t, _) in enumerate(terms)]
+    sizes = [(f"{factor!r} * " if factor != 1 else "") + f"fabs(r{i})" for i, (_, factor) in enumerate(terms)]
+    lines += [f"    *size = {' + '.join(sizes)};",
+              f"    return {' + '.join(f'r{i}' for i in range(len(terms)))};", "}"]
+    return lines
+
+
+def _remainder_helpers(used):
+    """The C helpers of the remainder form (as the NumPy module's, one
+    element at a time: loops as long as the element needs)."""
+    lines = []
+    if "lgamma_remainder" in used or "log1pmx" in used:
+        lines += [
+            "", "/* log(1 + u) - u for u > -1: where |u| <= 1/2, -u^2 / (2 + u) + 2 s^3",
+            "   sum_j s^2j / (2j + 3) with s = u / (2 + u) (19 terms: s^2 <= 1/9) */",
+            "static double klsym_log1pmx(double u)", "{",
+            "    if (fabs(u) > 0.5) return log1p(u) - u;",
+            "    const double s = u / (2.0 + u), s2 = s * s;",
+            "    double series = 1.0 / 39.0;",
+            "    for (int k = 17; k >= 0; k--) series = series * s2 + 1.0 / (2 * k + 3);",
+            "    return 2.0 * s * s2 * series - u * u / (2.0 + u);", "}"]
+    if "lgamma_remainder" in used:
+        stirling = stirling_remainders()
+        coefficients = [a for _, poly in stirling for a in poly]
+        lines += [
+            "", "/* Stirling's terms less their tangents: B_2k / (2k (2k - 1)) and the",
+            "   coefficients of N_n, n = 2k - 1, from the highest power, one row after another */",
+            f"static const double klsym_stirling_c[{len(stirling)}] = "
+            f"{{{', '.join(repr(c) for c, _ in stirling)}}};",
+            f"static const int klsym_stirling_n[{len(stirling)}] = "
+            f"{{{', '.join(str(len(poly)) for _, poly in stirling)}}};",
+            f"static const double klsym_stirling_a[{len(coefficients)}] = "
+            f"{{{', '.join(repr(a) for a in coefficients)}}};",
+            "", "/* log Gamma(x + d) - log Gamma(x) - d psi(x), x > 0 and x + d > 0: the",
+            "   recurrence up to z = x + k >= 10, each step adding -(log(1 + u) - u) at",
+            "   u = d / (x + k), then Stirling's series at z with each term less its",
+            "   tangent (terms of one sign) */",
+            "static double klsym_lgamma_remainder(double x, double d)", "{",
+            "    double total = 0.0;",
+            "    int k = 0;",
+            "    for (; x + k < 10.0; k++) total -= klsym_log1pmx(d / (x + k));",
+            "    const double z = x + k, u = d / z, phi = klsym_log1pmx(u), w = 1.0 / z;",
+            "    total += z * ((1.0 + u) * phi + u * u) - 0.5 * phi;",
+            "    double scale = w * u * u, power = 1.0 / (1.0 + u);",
+            "    const double step = power * power;",
+            "    int at = 0;",
+            f"    for (int i = 0; i < {len(stirling)}; i++) {{",
+            "        double poly = 0.0;",
+            "        for (int j = 0; j < klsym_stirling_n[i]; j++) poly = poly * u + klsym_stirling_a[at++];",
+            "        total += klsym_stirling_c[i] * scale * poly * power;",
+            "        scale *= w * w;",
+            "        power *= step;",
+            "    }",
+            "    return total;", "}"]
+    if "expm1mx" in used:
+        lines += [
+            "", "/* exp(u) - 1 - u: where |u| <= 1, u^2 sum_k u^k / (k + 2)! (17 terms) */",
+            "static double klsym_expm1mx(double u)", "{",
+            f"    static const double c[17] = {{{', '.join(repr(1.0 / math.factorial(k + 2)) for k in range(17))}}};",
+            "    if (fabs(u) > 1.0) return expm1(u) - u;",
+            "    double series = c[16];",
+            "    for (int k = 15; k >= 0; k--) series = series * u + c[k];",
+            "    return u * u * series;", "}"]
+    return lines
 
 
 def _series_functions(plan, code, terms, ratios):

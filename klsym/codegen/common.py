@@ -5,7 +5,7 @@ p and the differences."""
 import sympy
 
 from .. import __version__
-from .floating import LARGE_ARGUMENT, lgamma_remainder, rounding_floor
+from .floating import LARGE_ARGUMENT, lgamma_remainder, rounding_floor, rounding_weight
 from .printers import UnsupportedFunction, check_supported, fold_constants
 
 
@@ -190,20 +190,23 @@ def remainder_form(plan, backend, arguments):
     return [(t, LGAMMA_ROUNDING if t.has(lgamma_remainder) else 1.0) for t in sympy.Add.make_args(folded)]
 
 
-def term_sizes(terms, code, absolute="abs", fixed=0.0):
+def term_sizes(terms, code, absolute="abs", fixed=0.0, backend="numpy"):
     """Source of the size of the terms ``t0, t1, ...`` of a closed form, whose
     sum over EPS estimates its rounding, as a list of parts to add: each
-    term's absolute value (constant terms folded), the rounding of log-gamma
-    and digamma factors that their value does not account for
-    (:func:`~klsym.codegen.floating.rounding_floor`), and the constant
-    ``fixed`` plus those that are constants, last."""
+    term's absolute value (times its weight where a special function of the
+    backend errs by more than EPS relative,
+    :func:`~klsym.codegen.floating.rounding_weight`; constant terms folded),
+    the rounding of log-gamma and digamma factors that their value does not
+    account for (:func:`~klsym.codegen.floating.rounding_floor`), and the
+    constant ``fixed`` plus those that are constants, last."""
     parts = []
     for i, term in enumerate(terms):
-        floor = rounding_floor(term)
+        floor = rounding_floor(term, backend)
+        weight = rounding_weight(term, backend)
         if term.free_symbols:
-            parts.append(f"{absolute}(t{i})")
+            parts.append((f"{weight!r} * " if weight != 1 else "") + f"{absolute}(t{i})")
         else:
-            fixed += abs(float(term))
+            fixed += weight * abs(float(term))
         if floor.free_symbols:
             parts.append(code(floor))
         else:

@@ -605,24 +605,49 @@ def gamma_arguments(expr):
                    if isinstance(f, sympy.loggamma) or f.args[0] == 0}, key=sympy.default_sort_key)
 
 
-#: Absolute rounding, in units of EPS, of the special functions with zeros on
-#: the positive axis, beyond their rounding relative to their value: near a
-#: zero (log-gamma at 1 and 2, digamma at 1.4616) the value is small and its
-#: error is not.  Measured against mpmath on (0.01, 20): SciPy's gammaln errs
-#: by at most 2.3 EPS there, digamma by 1.5 EPS.  With these floors, the
-#: closed form's actual error was at most 1.27 times EPS times the size of its
-#: terms, on random pairs 0.1-50% apart of every univariate family (the gamma
-#: 0.98); without them up to 61 times, for gamma shapes near 1 or 2.
-ROUNDING_FLOORS = ((lambda f: isinstance(f, sympy.loggamma), 1.0),
-                   (lambda f: isinstance(f, sympy.polygamma) and f.args[0] == 0, 0.5))
+#: Rounding of the special functions with zeros on the positive axis, in
+#: units of EPS, per backend: ``(relative, absolute)``, their error being at
+#: most ``relative * EPS * |value| + absolute * EPS``.  The absolute part
+#: matters near a zero (log-gamma at 1 and 2, digamma at 1.4616), where the
+#: value is small and its error is not.  Measured against mpmath on (0.01,
+#: 20), 3000 points (relative part where |value| > 2, absolute part where
+#: |value| < 1/2): SciPy's gammaln 1.6 / 1.5, digamma 1.4 / 0.5; PyTorch's
+#: lgamma 0.5 / 0.1, digamma 4.0 / 4.0; JAX's gammaln 5.3 / 15, digamma
+#: 6.8 / 6.6; glibc's lgamma (C99) 0.9 / 0.3.  The gamma function has no
+#: zeros; its relative error: SciPy 2.8, PyTorch (through lgamma) 16, JAX 58
+#: (it grows with log-gamma's value, exp turning that absolute error into a
+#: relative one), glibc's tgamma 2.0.  Each term already counts
+#: once its own size, so a relative part of 1 or less adds nothing.  With
+#: the NumPy floors the closed form's actual error was at most 1.27 times
+#: EPS times the size of its terms, on random pairs 0.1-50% apart of every
+#: univariate family (without them up to 61 times, for gamma shapes near 1
+#: or 2).
+ROUNDING = {
+    "numpy": {"loggamma": (1.0, 1.0), "digamma": (1.0, 0.5), "gamma": (2.8, 0.0)},
+    "torch": {"loggamma": (1.0, 1.0), "digamma": (4.0, 4.0), "gamma": (16.0, 0.0)},
+    "jax": {"loggamma": (5.5, 15.0), "digamma": (7.0, 7.0), "gamma": (58.0, 0.0)},
+    "c99": {"loggamma": (1.0, 1.0), "digamma": (1.0, 0.5), "gamma": (2.0, 0.0)},
+}
 
 
-def rounding_floor(term):
+def _rounded(f):
+    """``"loggamma"``, ``"digamma"`` or ``"gamma"`` for a function of ``ROUNDING``, else None."""
+    if isinstance(f, sympy.loggamma):
+        return "loggamma"
+    if isinstance(f, sympy.polygamma) and f.args[0] == 0:
+        return "digamma"
+    if isinstance(f, sympy.gamma):
+        return "gamma"
+    return None
+
+
+def rounding_floor(term, backend="numpy"):
     """The part of ``term``'s rounding error (in units of EPS) that its size
     does not account for: ``F |c|`` for each factor ``f`` of ``term = c f``
-    that is a function of ``ROUNDING_FLOORS`` (floor ``F``); 0 otherwise.
-    Functions inside other functions are not counted: their absolute error
-    becomes a relative error of the term (``exp(loggamma(u))``).
+    that is a function of ``ROUNDING`` (its absolute part ``F`` for the
+    backend); 0 otherwise.  Functions inside other functions are not counted
+    here: their absolute error becomes a relative error of the term
+    (``exp(loggamma(u))``, see :func:`rounding_weight`).
 
     >>> import sympy
     >>> x, d = sympy.symbols("x d", positive=True)
@@ -632,10 +657,30 @@ def rounding_floor(term):
     factors = Mul.make_args(term)
     total = S.Zero
     for i, factor in enumerate(factors):
-        for matches, floor in ROUNDING_FLOORS:
-            if matches(factor):
-                total += floor * abs(Mul(*factors[:i], *factors[i + 1:]))
+        kind = _rounded(factor)
+        if kind:
+            total += ROUNDING[backend][kind][1] * abs(Mul(*factors[:i], *factors[i + 1:]))
     return total
+
+
+def rounding_weight(term, backend="numpy"):
+    """How many times EPS times ``|term|`` its rounding error may be: at least
+    1; a factor of ``ROUNDING`` counts its relative part, one inside another
+    function its absolute part (it becomes relative to the term).
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x", positive=True)
+    >>> rounding_weight(sympy.exp(sympy.loggamma(x)), "jax"), rounding_weight(sympy.loggamma(x))
+    (15.0, 1.0)
+    """
+    top = set(Mul.make_args(term))
+    weight = 1.0
+    for f in sympy.preorder_traversal(term):
+        kind = _rounded(f)
+        if kind:
+            relative, absolute = ROUNDING[backend][kind]
+            weight = max(weight, relative if f in top else absolute)
+    return weight
 
 
 def bessel_arguments(expr):
