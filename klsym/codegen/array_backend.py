@@ -430,7 +430,7 @@ def module_source(plan, backend, accuracy=None):
     body += tail_helpers(TAIL_NAMES[backend], [e for _, e in branches] + ([large[1]] if large else [])
                          + list(near_large[1] if near_large else []))
     body += _remainder_helpers(TAIL_NAMES[backend], body)
-    header = (f'"""{documentation(plan, accuracy, NOTES[backend], bool(large))}"""\n{PRELUDES[backend]}\n'
+    header = (f'"""{documentation(plan, accuracy, NOTES[backend], bool(large), remainder is not None)}"""\n{PRELUDES[backend]}\n'
               f"SERIES_BELOW = {plan.switch!r}\nCANCELLED = {CANCELLED!r}\nLOST = {LOST!r}\n"
               f"FAR_APART = {FAR_APART!r}\nEPS = {EPS!r}\nCONVERGES = {CONVERGES!r}\n"
               f"ORDER = {plan.series.order if plan.series is not None else 0!r}\n\n\n")

@@ -40,7 +40,10 @@ def module_source(plan, name, accuracy=None):
     code = printer.doprint
     branches, series_terms, ratios = prepared(plan, "c99")
     params = ", ".join(_parameter(a) for a in plan.arguments)
-    lines = [f"/*\n{_comment(documentation(plan, accuracy, _note(plan, name)))}*/", "", _INCLUDES]
+    arguments = series_arguments(plan, series_terms) if plan.series is not None else []
+    remainder = remainder_form(plan, "c99", [s.name for s in arguments])
+    lines = [f"/*\n{_comment(documentation(plan, accuracy, _note(plan, name), remainder=remainder is not None))}*/",
+             "", _INCLUDES]
     used = functions_needed([e for _, e in branches] + list(series_terms) + list(ratios))
     lines += [helper for function, helper in _HELPERS.items() if function in used]
     lines.append(f"#define SERIES_BELOW {plan.switch!r}")
@@ -51,8 +54,6 @@ def module_source(plan, name, accuracy=None):
     lines.append(f"#define ORDER {plan.series.order if plan.series is not None else 0!r}")
     if plan.series is not None:
         lines += _series_functions(plan, code, series_terms, ratios)
-    arguments = series_arguments(plan, series_terms) if plan.series is not None else []
-    remainder = remainder_form(plan, "c99", [s.name for s in arguments])
     if remainder is not None:
         lines.append(f"#define LOST {LOST!r}")
         lines += _remainder_helpers(functions_needed([t for t, _ in remainder]))

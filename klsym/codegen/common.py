@@ -131,9 +131,9 @@ def describe(argument):
     return f"{argument.name} (last two axes {argument.shape[0]} x {argument.shape[1]})"
 
 
-def documentation(plan, accuracy, backend_note="", large=False):
+def documentation(plan, accuracy, backend_note="", large=False, remainder=False):
     """The text at the top of every generated module (formula, series switch,
-    large-argument form, constraints, accuracy)."""
+    remainder form, large-argument form, constraints, accuracy)."""
     constraints = "\n".join(f"    {text}" for _, _, text in plan.constraints) or "    (none)"
     series = (f"Where the closed form has cancelled, the Taylor series near p = q to order\n"
               f"{plan.series.order} is used instead, from the parameter differences formed once\n"
@@ -141,6 +141,13 @@ def documentation(plan, accuracy, backend_note="", large=False):
               f"is tried where the ratio of successive series terms r = |c_3/c_2| +\n"
               f"sqrt|c_4/c_2| is below {plan.switch:.3g}, or below {CONVERGES} and r^{plan.series.order - 1} is below\n"
               f"the relative rounding error of the closed form.\n\n") if plan.series is not None else ""
+    if remainder:
+        series += ("Where the closed form's estimated rounding (EPS times the size of its terms,\n"
+                   "with what a log-gamma, digamma or gamma of this backend errs by beyond that)\n"
+                   "exceeds LOST of the result, the remainder form is evaluated instead: the\n"
+                   "closed form with each function less its tangent as one term (_remainder),\n"
+                   "so that no two terms cancel at first order; the series is then tried only\n"
+                   "where the remainder form's own terms still cancel.\n\n")
     accuracy = accuracy or "See klsym's test suite for the accuracy it was verified to."
     if large:
         series += (f"Where a log-gamma, digamma or Bessel-function argument is at least "

@@ -14,7 +14,7 @@ import sympy
 from sympy import S
 
 from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, large_form, large_series, prepared,
-                     remainder_form, term_sizes, vector_entries)
+                     remainder_form, series_arguments, term_sizes, vector_entries)
 from .floating import rounding_floor, stirling_remainders
 from .printers import fold_constants, printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, remainder_function, series_call, series_functions,
@@ -441,13 +441,9 @@ def _width(plan):
 
 
 def _header(plan, accuracy, large):
-    note = ("Where the closed form's estimated rounding (EPS times the size of its terms,\n"
-            "a log-gamma counted at least 1, a digamma at least 1/2) exceeds LOST of the\n"
-            "result, the remainder form is evaluated instead: the closed form with each\n"
-            "function less its tangent as one term (_remainder), so that no two terms\n"
-            "cancel at first order; the series is then tried only where the remainder\n"
-            "form's own terms still cancel.") if plan.series is not None and plan.remainder is not None else ""
-    return f'''"""{documentation(plan, accuracy, note, large=bool(large))}"""
+    remainder = plan.series is not None and remainder_form(
+        plan, "numpy", [s.name for s in series_arguments(plan, plan.series.terms)]) is not None
+    return f'''"""{documentation(plan, accuracy, large=bool(large), remainder=remainder)}"""
 
 import numpy
 import scipy.special
