@@ -97,7 +97,8 @@ def _pick(mask):
 
 def _take(a, index, shape):
     """``a`` broadcast to ``shape``, at the flat ``index``."""
-    return torch.broadcast_to(torch.as_tensor(a, dtype=torch.float64), shape).reshape(-1)[index]
+    a = a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=torch.float64)
+    return torch.broadcast_to(a, shape).reshape(-1)[index]
 
 
 def _put(target, index, value, shape):
@@ -395,21 +396,34 @@ def module_source(plan, backend, accuracy=None):
             body.append("    use = (out < CANCELLED * magnitude)")
             if remainder is not None:
                 body += _remainder_selection(plan, args)
-            body.append(f"    use = use & _selection(_near, {args})")
+            taken = [d.name for d in plan.differences if d.name in args.split(", ")]
+            # the series on the candidates alone (every element when traced):
+            # the arguments, the result and its size are taken there and
+            # the same lines run on them
+            body.append("    if _any(use):")
+            body.append("        index = _pick(use)")
+            body.append("        if index is not None:  # those elements alone")
+            body.append(f"            whole, arguments = out, ({args},)")
+            body.append(f"            {args}, out, magnitude, use = [_take(a, index, whole.shape) for a in "
+                        f"({args}, out, magnitude, use)]")
+            body.append(f"        use = use & _selection(_near, {args})")
             # the series sees differences of 0 where it is not chosen: finite values
             # and gradients there, whatever the differences are
-            for d in plan.differences:
-                body.append(f"    {d.name} = _where(use, {d.name}, 0.0)")
+            for d in taken:
+                body.append(f"        {d} = _where(use, {d}, 0.0)")
             # where the truncated series (about size^(ORDER - 1) relative) may beat
             # the closed form; its last term decides below
-            body.append(f"    ratio = _selection(_size, {args})")
-            body.append("    use = use & ((ratio < SERIES_BELOW) | ((ratio < CONVERGES)"
+            body.append(f"        ratio = _selection(_size, {args})")
+            body.append("        use = use & ((ratio < SERIES_BELOW) | ((ratio < CONVERGES)"
                         " & (ratio ** (ORDER - 1) * abs(out) < EPS * magnitude)))")
-            for d in plan.differences:
-                body.append(f"    {d.name} = _where(use, {d.name}, 0.0)")
-            body.append(f"    total, last = _series({args})")
-            body.append("    use = use & _selection(lambda: abs(last) < EPS * magnitude)")
-            body.append("    out = _where(use, total, out)")
+            for d in taken:
+                body.append(f"        {d} = _where(use, {d}, 0.0)")
+            body.append(f"        total, last = _series({args})")
+            body.append("        use = use & _selection(lambda: abs(last) < EPS * magnitude)")
+            body.append("        out = _where(use, total, out)")
+            body.append("        if index is not None:")
+            body.append("            out = _put(whole, index, out, whole.shape)")
+            body.append(f"            {args}, = arguments")
         for condition, expr in others:
             body.append(f"    out = _where({code(condition)}, {code(expr)}, out)")
     else:
