@@ -347,7 +347,7 @@ class lgamma_remainder(Function):
     tangent at ``x``, about ``psi'(x) d^2 / 2`` and never negative (log-gamma
     is convex).  Written as one function so that a closed form whose three
     terms cancel (beta, gamma and Dirichlet KLs) can be evaluated without
-    that cancellation; the NumPy backend's helper sums terms of one sign."""
+    that cancellation; every backend's helper sums terms of one sign."""
 
     nargs = 2
 
@@ -371,7 +371,7 @@ def stirling_remainders(count=8):
 
 class log1pmx(Function):
     """``log(1 + u) - u``: the log less its tangent at 1, about ``-u^2 / 2``,
-    evaluated without that cancellation (the NumPy backend's ``_log1pmx``)."""
+    evaluated without that cancellation (every backend's ``_log1pmx``)."""
 
     nargs = 1
 
@@ -382,8 +382,8 @@ class log1pmx(Function):
 
 class expm1mx(Function):
     """``exp(u) - 1 - u``: the exponential less its tangent at 0, about
-    ``u^2 / 2`` and never negative, evaluated without that cancellation (the
-    NumPy backend's ``_expm1mx``)."""
+    ``u^2 / 2`` and never negative, evaluated without that cancellation (each
+    backend's ``_expm1mx``)."""
 
     nargs = 1
 

@@ -16,7 +16,7 @@ from sympy import S
 from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, large_form, large_series, prepared,
                      remainder_form, series_arguments, term_sizes, vector_entries)
 from .floating import rounding_floor, stirling_remainders
-from .printers import fold_constants, printer as make_printer, zeta_polygamma
+from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, remainder_function, series_call, series_functions,
                       signature, symmetric, tail_helpers, validation, vector_bounds)
 

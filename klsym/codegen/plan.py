@@ -75,7 +75,7 @@ class Plan:
     #: and ``log1p(y)`` as ``log1pmx(y) + y`` (see
     #: :func:`~klsym.codegen.floating.tangent_remainders`), kept only if no two
     #: of its terms cancel at first order: where the closed form cancelled
-    #: (the NumPy functions), or None
+    #: (every backend), or None
     remainder: object = None
 
     @property
