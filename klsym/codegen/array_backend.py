@@ -1,10 +1,12 @@
 """Print a :class:`~klsym.codegen.plan.Plan` for PyTorch or JAX.
 
 The same expressions as the NumPy module, printed with the framework's
-functions, and differentiable: the series near p = q is chosen per element
-with ``where`` (no in-place writes, no data-dependent shapes, so JAX can
-trace and compile it), and the series is fed differences that are 0 where it
-is not chosen, so neither branch sends NaN into a gradient.
+functions, and differentiable (no in-place writes).  Where the closed form
+cancelled, the remainder form and the series near p = q are evaluated on
+those elements alone (gathered, then put back); when traced (``jax.jit``,
+``jax.grad``: no data-dependent shapes) on every element, chosen with
+``where`` and fed differences that are 0 where they are not chosen, so that
+neither branch sends NaN into a gradient.
 """
 
 
@@ -197,8 +199,9 @@ def _log1p(x):
     """log(1 + x) from jax.numpy.log and the rounding error of 1 + x (within 1
     EPS relative; jax.numpy.log1p errs by up to 76 EPS for x near -0.4)."""
     u = 1.0 + x
-    kept = jax.numpy.where(u == 0.0, 1.0, u)
-    return jax.numpy.where(u == 0.0, -inf, jax.numpy.log(kept) + (x - (kept - 1.0)) / kept)
+    usual = jax.numpy.isfinite(u) & (u != 0.0)  # else log1p's -oo, +oo or NaN
+    kept = jax.numpy.where(usual, u, 1.0)
+    return jax.numpy.where(usual, jax.numpy.log(kept) + (x - (kept - 1.0)) / kept, jax.numpy.log1p(x))
 
 
 def _xlog1py(x, y):
