@@ -1,5 +1,6 @@
 """Benchmark: klsym's generated NumPy KL functions against a hand-written
-textbook NumPy/SciPy formula and torch.distributions.kl_divergence (CPU).
+textbook NumPy/SciPy formula and torch.distributions.kl_divergence (CPU);
+klsym's generated PyTorch functions (differentiable) alongside.
 
 For each family: time per element on 10^6-element float64 arrays of
 ordinary parameters (best of 7 consecutive calls after one warm-up), and the maximum
@@ -158,7 +159,7 @@ def main():
           f"torch {'absent' if torch_kl is None else __import__('torch').__version__}; "
           f"{args.size:.0e} elements, best of 7 consecutive calls")
     print(f"\n{'family':<14}{'klsym ns/el':>12}{'hand ns/el':>12}{'torch ns/el':>12}{'ratio':>7}"
-          f"   max rel. error near p = q: klsym / hand / torch")
+          f"   max rel. error near p = q: klsym / hand / torch{'':>6}klsym-torch ns/el, error")
     for name in ("normal", "gamma", "beta", "dirichlet", "poisson", "categorical"):
         ours = klsym.kl_function(name, name)
         data = _ordinary(name, args.size)
@@ -170,8 +171,16 @@ def main():
         reference = _reference(name, near)
         errors = [_max_error(ours(*near), reference), _max_error(textbook[name](*near), reference)]
         errors.append(_max_error(torch_kl[name](*near).numpy(), reference) if torch_kl else float("nan"))
+        ours_torch = ""
+        if torch_kl:  # klsym's PyTorch function of the same derived expression
+            import torch
+            function = klsym.kl_function(name, name, backend="torch")
+            tensors = [torch.from_numpy(a) for a in data]
+            t = _time(function, tensors) / args.size * 1e9
+            error = _max_error(function(*[torch.from_numpy(a) for a in near]).numpy(), reference)
+            ours_torch = f"{t:>12.1f}, {error:.1e}"
         print(f"{name:<14}{t_ours:>12.1f}{t_hand:>12.1f}{t_torch:>12.1f}{t_ours / t_hand:>7.2f}"
-              f"   {errors[0]:.1e} / {errors[1]:.1e} / {errors[2]:.1e}")
+              f"   {errors[0]:.1e} / {errors[1]:.1e} / {errors[2]:.1e}{ours_torch}")
 
 
 if __name__ == "__main__":
