@@ -10,13 +10,12 @@ neither branch sends NaN into a gradient.
 """
 
 
-import math
-
 from sympy import S
 
 from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, large_form, large_series,
                      prepared, remainder_form, term_sizes)
-from .floating import stirling_remainders
+from .floating import (EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, atanh_terms, expm1mx_terms,
+                       stirling_remainders)
 from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, remainder_function, series_call, series_functions,
                       signature, tail_helpers, validation)
@@ -251,6 +250,10 @@ TAIL_NAMES = {
 #: argument where the other side is chosen (finite values and gradients
 #: through ``where``).  The steps of ``_lgamma_remainder`` are always STEPS:
 #: z = x + STEPS is at least SHIFT, where Stirling's eight terms suffice.
+#: the fixed term counts beyond the first: atanh's tail for s^2 <= 1/9, exp's for |u| <= 1
+ATANH, EXPM1MX = atanh_terms(1.0 / 9.0), expm1mx_terms(1.0)
+
+
 def _remainder_helpers(n, body):
     called = lambda name: any(f"{name}(" in line for line in body)  # noqa: E731
     lines = []
@@ -290,8 +293,9 @@ def _remainder_helpers(n, body):
             "    return _where(far, direct, total)",
             "",
             "",
-            "SHIFT = 10.0  # Stirling's series from here on (eight terms: the ninth is below 6e-17 relative)",
-            "STEPS = 10  # of the recurrence, for every element",
+            f"SHIFT = {float(STIRLING_SHIFT)!r}  # Stirling's series from here on (eight terms: the ninth "
+            "is below 6e-17 relative)",
+            f"STEPS = {STIRLING_SHIFT!r}  # of the recurrence, for every element",
             "#: (B_2k / (2k (2k - 1)), coefficients of N_n, n = 2k - 1, from the highest power)",
             f"_STIRLING_REMAINDERS = {stirling_remainders()!r}"]
     if called("_log1pmx") or lines:
@@ -299,14 +303,14 @@ def _remainder_helpers(n, body):
             "", "",
             "def _log1pmx(u):",
             '    """log(1 + u) - u for u > -1: where |u| <= 1/2, -u^2 / (2 + u) + 2 s^3',
-            "    sum_j s^2j / (2j + 3) with s = u / (2 + u) (s^2 <= 1/9: 19 terms reach full",
+            f"    sum_j s^2j / (2j + 3) with s = u / (2 + u) (s^2 <= 1/9: {ATANH + 1} terms reach full",
             '    precision); log1p(u) - u beyond."""',
             "    near = abs(u) <= 0.5",
             "    v = _where(near, u, 0.0)",
             "    s = v / (2.0 + v)",
             "    s2 = s * s",
-            "    series = s2 / 39.0 + 1.0 / 37.0",
-            "    for k in range(16, -1, -1):",
+            f"    series = 0.0 * s2 + {1.0 / (2 * ATANH + 3)!r}",
+            f"    for k in range({ATANH - 1}, -1, -1):",
             "        series = series * s2 + 1.0 / (2 * k + 3)",
             "    other = _where(near, 1.0, u)",
             f"    return _where(near, 2.0 * s * s2 * series - v * v / (2.0 + v), {n['log1p']}(other) - other)"]
@@ -314,18 +318,18 @@ def _remainder_helpers(n, body):
         lines += [
             "", "",
             "def _expm1mx(u):",
-            '    """exp(u) - 1 - u: where |u| <= 1, u^2 sum_k u^k / (k + 2)! (17 terms reach',
+            f'    """exp(u) - 1 - u: where |u| <= 1, u^2 sum_k u^k / (k + 2)! ({EXPM1MX + 1} terms reach',
             '    full precision); expm1(u) - u beyond."""',
             "    near = abs(u) <= 1.0",
             "    v = _where(near, u, 0.0)",
-            "    series = v * _EXPM1MX[16] + _EXPM1MX[15]",
-            "    for k in range(14, -1, -1):",
+            f"    series = 0.0 * v + _EXPM1MX[{EXPM1MX}]",
+            f"    for k in range({EXPM1MX - 1}, -1, -1):",
             "        series = series * v + _EXPM1MX[k]",
             "    other = _where(near, 2.0, u)",
             f"    return _where(near, v * v * series, {n['expm1']}(other) - other)",
             "",
             "",
-            f"_EXPM1MX = {tuple(1.0 / math.factorial(k + 2) for k in range(17))!r}  # 1 / (k + 2)!"]
+            f"_EXPM1MX = {EXPM1MX_COEFFICIENTS[:EXPM1MX + 1]!r}  # 1 / (k + 2)!"]
     return lines
 
 

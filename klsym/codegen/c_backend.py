@@ -9,14 +9,12 @@ functions the C99 library has are used; a plan needing another (digamma,
 Bessel functions) is refused when the source is generated.
 """
 
-import math
-
 import sympy
 from sympy import S
 
 from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, far_apart, prepared,
                      remainder_form, series_arguments, shared, term_sizes, vector_entries)
-from .floating import stirling_remainders
+from .floating import EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, atanh_terms, expm1mx_terms, stirling_remainders
 from .printers import functions_needed, printer as make_printer
 
 _INCLUDES = """#include <float.h>
@@ -205,15 +203,16 @@ def _remainder_helpers(used):
     """The C helpers of the remainder form (as the NumPy module's, one
     element at a time: loops as long as the element needs)."""
     lines = []
+    atanh, terms = atanh_terms(1.0 / 9.0), expm1mx_terms(1.0)
     if "lgamma_remainder" in used or "log1pmx" in used:
         lines += [
             "", "/* log(1 + u) - u for u > -1: where |u| <= 1/2, -u^2 / (2 + u) + 2 s^3",
-            "   sum_j s^2j / (2j + 3) with s = u / (2 + u) (19 terms: s^2 <= 1/9) */",
+            f"   sum_j s^2j / (2j + 3) with s = u / (2 + u) ({atanh + 1} terms: s^2 <= 1/9) */",
             "static double klsym_log1pmx(double u)", "{",
             "    if (fabs(u) > 0.5) return log1p(u) - u;",
             "    const double s = u / (2.0 + u), s2 = s * s;",
-            "    double series = 1.0 / 39.0;",
-            "    for (int k = 17; k >= 0; k--) series = series * s2 + 1.0 / (2 * k + 3);",
+            f"    double series = {1.0 / (2 * atanh + 3)!r};",
+            f"    for (int k = {atanh - 1}; k >= 0; k--) series = series * s2 + 1.0 / (2 * k + 3);",
             "    return 2.0 * s * s2 * series - u * u / (2.0 + u);", "}"]
     if "lgamma_remainder" in used:
         stirling = stirling_remainders()
@@ -228,13 +227,13 @@ def _remainder_helpers(used):
             f"static const double klsym_stirling_a[{len(coefficients)}] = "
             f"{{{', '.join(repr(a) for a in coefficients)}}};",
             "", "/* log Gamma(x + d) - log Gamma(x) - d psi(x), x > 0 and x + d > 0: the",
-            "   recurrence up to z = x + k >= 10, each step adding -(log(1 + u) - u) at",
+            f"   recurrence up to z = x + k >= {STIRLING_SHIFT}, each step adding -(log(1 + u) - u) at",
             "   u = d / (x + k), then Stirling's series at z with each term less its",
             "   tangent (terms of one sign) */",
             "static double klsym_lgamma_remainder(double x, double d)", "{",
             "    double total = 0.0;",
             "    int k = 0;",
-            "    for (; x + k < 10.0; k++) total -= klsym_log1pmx(d / (x + k));",
+            f"    for (; x + k < {float(STIRLING_SHIFT)!r}; k++) total -= klsym_log1pmx(d / (x + k));",
             "    const double z = x + k, u = d / z, phi = klsym_log1pmx(u), w = 1.0 / z;",
             "    total += z * ((1.0 + u) * phi + u * u) - 0.5 * phi;",
             "    double scale = w * u * u, power = 1.0 / (1.0 + u);",
@@ -250,12 +249,13 @@ def _remainder_helpers(used):
             "    return total;", "}"]
     if "expm1mx" in used:
         lines += [
-            "", "/* exp(u) - 1 - u: where |u| <= 1, u^2 sum_k u^k / (k + 2)! (17 terms) */",
+            "", f"/* exp(u) - 1 - u: where |u| <= 1, u^2 sum_k u^k / (k + 2)! ({terms + 1} terms) */",
             "static double klsym_expm1mx(double u)", "{",
-            f"    static const double c[17] = {{{', '.join(repr(1.0 / math.factorial(k + 2)) for k in range(17))}}};",
+            f"    static const double c[{terms + 1}] = "
+            f"{{{', '.join(repr(c) for c in EXPM1MX_COEFFICIENTS[:terms + 1])}}};",
             "    if (fabs(u) > 1.0) return expm1(u) - u;",
-            "    double series = c[16];",
-            "    for (int k = 15; k >= 0; k--) series = series * u + c[k];",
+            f"    double series = c[{terms}];",
+            f"    for (int k = {terms - 1}; k >= 0; k--) series = series * u + c[k];",
             "    return u * u * series;", "}"]
     return lines
 

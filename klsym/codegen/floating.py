@@ -23,6 +23,8 @@ The rules are general identities, applied to whatever a derivation produced
 from functools import lru_cache
 from itertools import permutations
 
+import math
+
 import sympy
 from sympy import Add, Function, Mul, S
 from sympy.codegen.cfunctions import expm1, log1p
@@ -355,6 +357,35 @@ class lgamma_remainder(Function):
         x, d = self.args
         return (sympy.loggamma(x + d) - sympy.loggamma(x)
                 - d * sympy.polygamma(0, x))._eval_evalf(prec)
+
+
+#: the remainder helpers' Stirling series starts at z = STIRLING_SHIFT, where
+#: eight terms suffice (the ninth is below 6e-17 relative)
+STIRLING_SHIFT = 10
+
+
+def atanh_terms(top):
+    """Terms of ``sum_j s^2j / (2j + 3)`` (the atanh tail of ``log1pmx``) that
+    reach full precision for every ``s^2 <= top`` (``top <= 1/9``): the first
+    left out is below 2^-56.5 of the first (``top^terms < e^-39.2``).  The
+    NumPy helper applies this rule to the largest s^2 of each call; the
+    PyTorch, JAX and C99 helpers to the bound 1/9 itself."""
+    return math.ceil(-39.2 / math.log(top)) if top > 0 else 0
+
+
+#: ``1 / (k + 2)!``: the coefficients of ``exp(u) - 1 - u = u^2 sum_k u^k / (k + 2)!``
+EXPM1MX_COEFFICIENTS = tuple(1.0 / math.factorial(k + 2) for k in range(21))
+
+
+def expm1mx_terms(top):
+    """Terms of ``sum_k u^k / (k + 2)!`` beyond the first that reach full
+    precision for every ``|u| <= top`` (``top <= 1``): the first left out is
+    below EPS / 8 of the first, ``u^2 / 2``.  The NumPy helper applies this
+    rule to the largest |u| of each call; the others to the bound 1."""
+    terms = 0
+    while top > 0.0 and top ** (terms + 1) * EXPM1MX_COEFFICIENTS[terms + 1] > 2.8e-17:
+        terms += 1
+    return terms
 
 
 def stirling_remainders(count=8):

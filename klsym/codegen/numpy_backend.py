@@ -8,14 +8,12 @@ processor's cache; the series near p = q is evaluated only on the elements
 whose closed form cancelled.
 """
 
-import math
-
 import sympy
 from sympy import S
 
 from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, large_form, large_series, prepared,
-                     remainder_form, series_arguments, term_sizes, vector_entries)
-from .floating import rounding_floor, stirling_remainders
+                     remainder_form, term_sizes, vector_entries)
+from .floating import EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, rounding_floor, rounding_weight, stirling_remainders
 from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, remainder_function, series_call, series_functions,
                       signature, symmetric, tail_helpers, validation, vector_bounds)
@@ -123,7 +121,8 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     "    return out.reshape(shape)",
     "",
     "",
-    "SHIFT = 10.0  # Stirling's series from here on (eight terms: the ninth is below 6e-17 relative)",
+    f"SHIFT = {float(STIRLING_SHIFT)!r}  # Stirling's series from here on (eight terms: the ninth is below "
+    "6e-17 relative)",
     "#: (B_2k / (2k (2k - 1)), coefficients of N_n, n = 2k - 1, from the highest power)",
     "_STIRLING_REMAINDERS = " + repr(stirling_remainders())]
 
@@ -200,7 +199,7 @@ EXPM1MX = ["", "",
     "        return numpy.where(abs(u) <= 1.0, near, numpy.expm1(u) - u)",
     "",
     "",
-    "_EXPM1MX = " + repr(tuple(1.0 / math.factorial(k + 2) for k in range(21))) + "  # 1 / (k + 2)!",
+    f"_EXPM1MX = {EXPM1MX_COEFFICIENTS!r}  # 1 / (k + 2)!",
     "",
     ""]
 
@@ -247,6 +246,7 @@ def module_source(plan, accuracy=None):
     names = [a.name for a in plan.arguments]
     large, large_arguments = large_form(plan, branches, "numpy")
     near_large = large_series(plan, "numpy")
+    remainder = remainder_form(plan, "numpy", series_call(plan, series_terms, near_large).split(", "))
 
     body = signature(plan, "NumPy arrays, float32 in gives float32 out; scalars give a scalar.")
     body.append(f"    ({', '.join(names)},), dtype = _inputs({', '.join(names)},)")
@@ -309,10 +309,12 @@ def module_source(plan, accuracy=None):
             varying, fixed = [], 0.0
             for i, ((template, size), one) in enumerate(zip(groups, ones)):
                 floor = rounding_floor(template)
+                weight = rounding_weight(template)
+                size_of = (f"{weight!r} * " if weight != 1 else "") + f"abs(v{i})"
                 if floor.free_symbols:
-                    varying.append(f"(abs(v{i}) + {code(floor)}) @ {one}")
+                    varying.append(f"({size_of} + {code(floor)}) @ {one}")
                 else:
-                    varying.append(f"abs(v{i}) @ {one}")
+                    varying.append(f"{size_of} @ {one}")
                     fixed += float(floor) * size
             varying += term_sizes(terms, code, fixed=fixed)
             # a new array (abs of a term), then summed in place
@@ -355,8 +357,7 @@ def module_source(plan, accuracy=None):
         body += ["", ""] + NEAR_EQUAL.rstrip("\n").splitlines()
         body += series_functions(plan, printer, series_terms, ratios, "numpy.where", near_large,
                                  masked=True)
-        args = series_call(plan, series_terms, near_large)
-        body += remainder_function(remainder_form(plan, "numpy", args.split(", ")), code, args)
+        body += remainder_function(remainder, code, series_call(plan, series_terms, near_large))
     if large:
         body += large_function(printer, large, large_arguments)
     body += tail_helpers(TAIL_NAMES, [e for _, e in branches] + ([large[1]] if large else [])
@@ -370,7 +371,7 @@ def module_source(plan, accuracy=None):
         body += EXPM1MX
     if any("_log1p(" in line for line in body):
         body += LOG1P
-    return _header(plan, accuracy, large) + "\n".join(body) + "\n"
+    return _header(plan, accuracy, large, remainder is not None) + "\n".join(body) + "\n"
 
 
 def _entrywise(plan, terms):
@@ -440,9 +441,7 @@ def _width(plan):
     return max([len(a.entries) for a in plan.arguments] + [1])
 
 
-def _header(plan, accuracy, large):
-    remainder = plan.series is not None and remainder_form(
-        plan, "numpy", [s.name for s in series_arguments(plan, plan.series.terms)]) is not None
+def _header(plan, accuracy, large, remainder):
     return f'''"""{documentation(plan, accuracy, large=bool(large), remainder=remainder)}"""
 
 import numpy
