@@ -13,11 +13,11 @@ neither branch sends NaN into a gradient.
 from sympy import S
 
 from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, large_form, large_series,
-                     prepared, remainder_form, term_sizes)
+                     near_arguments, prepared, remainder_form, term_sizes)
 from .floating import (EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, atanh_terms, expm1mx_terms,
                        stirling_remainders)
 from .printers import printer as make_printer, zeta_polygamma
-from .pyprint import (entries, large_function, remainder_function, series_call, series_functions,
+from .pyprint import (entries, large_function, remainder_function, series_functions,
                       signature, tail_helpers, validation)
 
 _TORCH_PRELUDE = '''
@@ -368,7 +368,8 @@ def module_source(plan, backend, accuracy=None):
     names = [a.name for a in plan.arguments]
     large, large_arguments = large_form(plan, branches, backend)
     near_large = large_series(plan, backend)
-    remainder = remainder_form(plan, backend, series_call(plan, series_terms, near_large).split(", "))
+    near_args = near_arguments(plan, series_terms, near_large)
+    remainder = remainder_form(plan, backend, near_args.split(", "))
 
     body = signature(plan, NOTES[backend])
     body.append(f"    ({', '.join(names)},), dtype = _inputs({', '.join(names)},)")
@@ -394,8 +395,8 @@ def module_source(plan, backend, accuracy=None):
             body.append("    if use_large:")
             body.append(f"        value, size = _large({', '.join(s.name for s in large_arguments)})")
             body.append("        out = _where(large, value, out)")
-        if plan.series is not None:
-            args = series_call(plan, series_terms, near_large)
+        if plan.series is not None or remainder is not None:
+            args = near_args
             body.append(f"    magnitude = {' + '.join(term_sizes(terms, code, backend=backend))}")
             if large:
                 body.append("    if use_large:")
@@ -403,6 +404,7 @@ def module_source(plan, backend, accuracy=None):
             body.append("    use = (out < CANCELLED * magnitude)")
             if remainder is not None:
                 body += _remainder_selection(plan, args)
+        if plan.series is not None:
             taken = [d.name for d in plan.differences if d.name in args.split(", ")]
             # the series on the candidates alone (every element when traced):
             # the arguments, the result and its size are taken there and
@@ -445,7 +447,7 @@ def module_source(plan, backend, accuracy=None):
     if plan.series is not None:
         body += series_functions(plan, printer, series_terms, ratios, "_where", near_large)
     if remainder is not None:
-        body += remainder_function(remainder, code, series_call(plan, series_terms, near_large))
+        body += remainder_function(remainder, code, near_args)
     if large:
         body += large_function(printer, large, large_arguments)
     body += tail_helpers(TAIL_NAMES[backend], [e for _, e in branches] + ([large[1]] if large else [])

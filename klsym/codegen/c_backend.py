@@ -12,8 +12,8 @@ Bessel functions) is refused when the source is generated.
 import sympy
 from sympy import S
 
-from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, far_apart, prepared,
-                     remainder_form, series_arguments, shared, term_sizes, vector_entries)
+from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, far_apart, near_arguments,
+                     prepared, remainder_form, series_arguments, shared, term_sizes, vector_entries)
 from .floating import EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, atanh_terms, expm1mx_terms, stirling_remainders
 from .printers import functions_needed, printer as make_printer
 
@@ -38,8 +38,8 @@ def module_source(plan, name, accuracy=None):
     code = printer.doprint
     branches, series_terms, ratios = prepared(plan, "c99")
     params = ", ".join(_parameter(a) for a in plan.arguments)
-    arguments = series_arguments(plan, series_terms) if plan.series is not None else []
-    remainder = remainder_form(plan, "c99", [s.name for s in arguments])
+    arguments = near_arguments(plan, series_terms).split(", ") if plan.differences else []
+    remainder = remainder_form(plan, "c99", arguments)
     lines = [f"/*\n{_comment(documentation(plan, accuracy, _note(plan, name), remainder=remainder is not None))}*/",
              "", _INCLUDES]
     used = functions_needed([e for _, e in branches] + list(series_terms) + list(ratios))
@@ -99,8 +99,8 @@ def module_source(plan, name, accuracy=None):
         for i, term in enumerate(terms):
             lines.append(f"        const double t{i} = {code(term)};")
         lines.append(f"        out = {' + '.join(f't{i}' for i in range(len(terms)))};")
-        if plan.series is not None:
-            args = ", ".join(s.name for s in series_arguments(plan, series_terms))
+        if plan.series is not None or remainder is not None:
+            args = near_arguments(plan, series_terms)
             magnitude = " + ".join(term_sizes(terms, code, "fabs", backend="c99"))
             lines.append(f"        double magnitude = {magnitude};")
             lines.append("        int cancelled = out < CANCELLED * magnitude;")
@@ -110,6 +110,7 @@ def module_source(plan, name, accuracy=None):
                 lines.append(f"            out = remainder_({args}, &magnitude);")
                 lines.append("            cancelled = EPS * magnitude > LOST * fabs(out);")
                 lines.append("        }")
+        if plan.series is not None:
             lines.append(f"        if (cancelled && near_({args})) {{")
             # where the truncated series (about size^(ORDER - 1) relative) may
             # beat the closed form; its last term decides
@@ -188,7 +189,7 @@ def _owners(rel, plan, text):
 
 
 def _remainder_function(arguments, terms, code):
-    params = ", ".join(f"double {s.name}" for s in arguments)
+    params = ", ".join(f"double {name}" for name in arguments)
     lines = ["", "/* the closed form with each function less its tangent as one term, evaluated",
              "   without its cancellation; *size the size of its terms */",
              f"static double remainder_({params}, double *size)", "{"]

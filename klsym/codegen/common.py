@@ -5,7 +5,7 @@ p and the differences."""
 import sympy
 
 from .. import __version__
-from .floating import LARGE_ARGUMENT, lgamma_remainder, rounding_floor, rounding_weight
+from .floating import LARGE_ARGUMENT, lgamma_remainder, rounding_floor, rounding_weight, summed_size
 from .printers import UnsupportedFunction, check_supported, fold_constants
 
 
@@ -117,6 +117,16 @@ def series_arguments(plan, series_terms):
     return ps + list(plan.differences)
 
 
+def near_arguments(plan, series_terms, large=None):
+    """The argument list ``mu_p, sigma_p, d_mu, d_sigma`` of the functions
+    that replace a cancelled closed form: the series' (those of its
+    large-argument form too); without a series, the remainder form's."""
+    every = list(series_terms) + (list(large[1]) + [large[0]] if large else [])
+    if plan.series is None and plan.remainder is not None:
+        every = [plan.remainder]
+    return ", ".join(s.name for s in series_arguments(plan, every))
+
+
 def far_apart(plan):
     """``(difference, parameter)`` pairs of positive parameters: relative
     differences beyond ``FAR_APART`` never take the series."""
@@ -185,7 +195,7 @@ def remainder_form(plan, backend, arguments):
     remainder, else 1); None where there is none, where it needs a symbol
     outside ``arguments`` (the series' arguments: the p-parameters and the
     differences) or a function the backend lacks."""
-    if plan.remainder is None or plan.series is None:
+    if plan.remainder is None:
         return None
     folded = fold_constants(plan.remainder)
     if not {s.name for s in folded.free_symbols} <= set(arguments):
@@ -204,7 +214,9 @@ def term_sizes(terms, code, absolute="abs", fixed=0.0, backend="numpy"):
     backend errs by more than EPS relative,
     :func:`~klsym.codegen.floating.rounding_weight`; constant terms folded),
     the rounding of log-gamma and digamma factors that their value does not
-    account for (:func:`~klsym.codegen.floating.rounding_floor`), and the
+    account for (:func:`~klsym.codegen.floating.rounding_floor`), that of
+    sums of several terms inside a term, which cancel among themselves
+    (:func:`~klsym.codegen.floating.summed_size`), and the
     constant ``fixed`` plus those that are constants, last."""
     parts = []
     for i, term in enumerate(terms):
@@ -218,4 +230,7 @@ def term_sizes(terms, code, absolute="abs", fixed=0.0, backend="numpy"):
             parts.append(code(floor))
         else:
             fixed += float(floor)
+        summed = summed_size(term)
+        if summed is not None and summed.free_symbols:
+            parts.append(code(summed))
     return parts + ([repr(fixed)] if fixed else [])

@@ -506,10 +506,28 @@ def second_order(expr, differences):
     for term in Add.make_args(expr):
         if any(isinstance(f, (lgamma_remainder, log1pmx, expm1mx)) for f in Mul.make_args(term)):
             continue
+        if _polynomial_second_order(term, differences, still):
+            continue  # (simplify would take minutes on the 3-d normal's fraction)
         if term.has(Function) or sympy.simplify(term.xreplace(still)) != 0 or \
                 any(sympy.simplify(sympy.diff(term, d).xreplace(still)) != 0 for d in differences):
             return False
     return True
+
+
+def _polynomial_second_order(term, differences, still):
+    """Whether ``term`` is a fraction whose numerator is a polynomial in the
+    differences with every monomial of degree 2 or more and whose
+    denominator is not 0 at p = q (then it vanishes to second order)."""
+    if term.has(Function):
+        return False
+    numerator, denominator = sympy.fraction(term)
+    if not numerator.has(*differences) or denominator.xreplace(still) == 0:
+        return False
+    try:
+        poly = sympy.Poly(numerator, *differences)
+    except sympy.PolynomialError:
+        return False
+    return all(sum(monomial) >= 2 for monomial in poly.monoms())
 
 
 def _gammas_near_integers(expr, moved, at_p, still):
@@ -670,6 +688,62 @@ def _rounded(f):
     if isinstance(f, sympy.gamma):
         return "gamma"
     return None
+
+
+#: a sum of at least this many terms inside a closed-form term counts the
+#: sizes of its terms in the term's rounding estimate (:func:`summed_size`):
+#: the 2-d normal's ``Sigma11_p d_Sigma22 - 2 Sigma12_p d_Sigma12 + ...``
+#: cancels among its own terms (the result lost 3e-13 that the size of the
+#: term did not show); sums of two, everywhere, would cost every family
+SUMMED_TERMS = 3
+
+
+def summed_size(term):
+    """What the rounding of ``term`` may be beyond EPS times its value where
+    it holds a sum of ``SUMMED_TERMS`` or more terms, as an expression: the
+    term with each sum's terms counted by their sizes (products of sizes,
+    a reciprocal's relative error that of its base, ``log1p(x)`` and
+    ``log(x)`` adding what their argument's rounding moves them by); None
+    where there is no such sum outside other functions.
+
+    >>> import sympy
+    >>> a, b, c = sympy.symbols("a b c", positive=True)
+    >>> summed_size((a - b + c) / (2 * c))
+    (a + b + c)/(2*c)
+    >>> summed_size(sympy.log(a) * (b - c)) is None
+    True
+    """
+    def sums(e):
+        if isinstance(e, Add) and len(e.args) >= SUMMED_TERMS:
+            return True
+        if isinstance(e, Function) and not isinstance(e, (sympy.log, log1p)):
+            return False
+        return any(sums(a) for a in e.args)
+
+    if not sums(term):
+        return None
+    return _bound(term)
+
+
+def _bound(e):
+    if e.is_Number:
+        return abs(e)
+    if e.is_Symbol:
+        return e if e.is_nonnegative else sympy.Abs(e)
+    if isinstance(e, Add):
+        return Add(*[_bound(a) for a in e.args])
+    if isinstance(e, Mul):
+        return Mul(*[_bound(a) for a in e.args])
+    if isinstance(e, sympy.Pow) and e.exp.is_Integer and not (e.base.is_Symbol or e.base.is_Number):
+        if e.exp > 0:
+            return _bound(e.base) ** e.exp
+        # 1 / b^n of a computed b: the relative error of b, n times
+        return -e.exp * _bound(e.base) * sympy.Abs(e.base) ** (e.exp - 1)
+    if isinstance(e, log1p):
+        return sympy.Abs(e) + _bound(e.args[0]) / sympy.Abs(1 + e.args[0])
+    if isinstance(e, sympy.log):
+        return sympy.Abs(e) + _bound(e.args[0]) / sympy.Abs(e.args[0])
+    return sympy.Abs(e)
 
 
 def rounding_floor(term, backend="numpy"):

@@ -11,8 +11,8 @@ whose closed form cancelled.
 import sympy
 from sympy import S
 
-from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, large_form, large_series, prepared,
-                     remainder_form, term_sizes, vector_entries)
+from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, large_form, large_series,
+                     near_arguments, prepared, remainder_form, term_sizes, vector_entries)
 from .floating import EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, rounding_floor, rounding_weight, stirling_remainders
 from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, remainder_function, series_call, series_functions,
@@ -147,7 +147,11 @@ NEAR_EQUAL = r'''def _near_equal(flat, candidates):
             return
         where, magnitude, args = where[lost], magnitude[lost], [a[lost] for a in args]
     _series_where_better(flat, where, magnitude, args)
+'''
 
+#: the series where it is close enough and better than what the closed form
+#: or the remainder form left
+SERIES_WHERE_BETTER = r'''
 
 def _series_where_better(flat, where, magnitude, args):
     """The series where it is close enough and better than the value in
@@ -174,6 +178,13 @@ def _worth_trying(size, closed, magnitude):
 
 
 '''
+
+#: without a series (SymPy finished none in its time: the 3-d normal's nine
+#: differences), the remainder form's value stays
+NO_SERIES = ["", "", "def _series_where_better(flat, where, magnitude, args):",
+             '    """No series near p = q (SymPy finished none in its time): the remainder',
+             '    form\'s value stays, its rounding estimated at EPS times its terms."""']
+
 
 #: ``exp(u) - 1 - u`` without its cancellation: for |u| <= 1 its Taylor
 #: series (every term of one sign for u > 0; for u < 0 alternating and
@@ -246,7 +257,10 @@ def module_source(plan, accuracy=None):
     names = [a.name for a in plan.arguments]
     large, large_arguments = large_form(plan, branches, "numpy")
     near_large = large_series(plan, "numpy")
-    remainder = remainder_form(plan, "numpy", series_call(plan, series_terms, near_large).split(", "))
+    near_args = near_arguments(plan, series_terms, near_large)
+    remainder = remainder_form(plan, "numpy", near_args.split(", "))
+    # where the closed form cancelled, the remainder form and the series
+    near = (plan.series is not None or remainder is not None) and bool(branches)
 
     body = signature(plan, "NumPy arrays, float32 in gives float32 out; scalars give a scalar.")
     body.append(f"    ({', '.join(names)},), dtype = _inputs({', '.join(names)},)")
@@ -268,7 +282,7 @@ def module_source(plan, accuracy=None):
     body.append("    for offset, rows in _blocks(out.shape, WIDTH):")
     body.append("        _evaluate(out[rows], *[a[rows] for a in scalars], validate=validate, "
                 "offset=offset, eps=numpy.finfo(dtype[0]).eps, candidates=candidates)")
-    if plan.series is not None:
+    if near:
         body.append("    if candidates:")
         body.append("        with numpy.errstate(all='ignore'):")
         body.append("            _near_equal(out.reshape(-1), candidates)")
@@ -287,7 +301,7 @@ def module_source(plan, accuracy=None):
         body.append(f"        {name} = {q} - {p}")
     for d, (q, p) in plan.differences.items():
         body.append(f"        {d.name} = {views[d]}" if d in views else f"        {d.name} = {q.name} - {p.name}")
-    series = plan.series is not None and bool(branches)
+    series = near
     if branches:
         *others, _ = branches
         terms = rest
@@ -352,12 +366,16 @@ def module_source(plan, accuracy=None):
     if series:
         body.append("        if suspect.any():")
         body.append(f"            _gather(candidates, suspect, offset, magnitude, "
-                    f"({series_call(plan, series_terms, near_large)},))")
-    if plan.series is not None:
+                    f"({near_args},))")
+    if near:
         body += ["", ""] + NEAR_EQUAL.rstrip("\n").splitlines()
-        body += series_functions(plan, printer, series_terms, ratios, "numpy.where", near_large,
-                                 masked=True)
-        body += remainder_function(remainder, code, series_call(plan, series_terms, near_large))
+        if plan.series is not None:
+            body += SERIES_WHERE_BETTER.rstrip("\n").splitlines()
+            body += series_functions(plan, printer, series_terms, ratios, "numpy.where", near_large,
+                                     masked=True)
+        else:
+            body += NO_SERIES
+        body += remainder_function(remainder, code, near_args)
     if large:
         body += large_function(printer, large, large_arguments)
     body += tail_helpers(TAIL_NAMES, [e for _, e in branches] + ([large[1]] if large else [])

@@ -28,10 +28,14 @@ QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
 #: series orders tried, highest first, and the seconds SymPy gets for each
 SERIES_ORDERS = (16, 12, 8, 6, 4)
 SERIES_SECONDS = 15
-#: rational terms beyond which the remainder form's are not made one fraction
-#: (the categorical's ten tangents ``p_i d_i / q_i`` would be a numerator of
-#: thousands of terms, and they sum to second order only on the simplex)
+#: denominators of rational terms beyond which the remainder form's are not
+#: made one fraction (the categorical's ten tangents ``p_i d_i / q_i`` would be
+#: a numerator of thousands of terms, and they sum to second order only on
+#: the simplex); many terms over a few denominators (the 3-d normal's
+#: determinant and adjugate) are one fraction
 FRACTION_TERMS = 6
+#: seconds SymPy gets to make the remainder form (the 3-d normal's: 8)
+REMAINDER_SECONDS = 30
 #: seconds SymPy gets to factor the leading part of each large-argument series
 #: term, and how many of the first terms are factored
 FACTOR_SECONDS = 5
@@ -223,7 +227,7 @@ def _rational_gap(expr, differences, vanishing=True, every=False):
     moving = {q for q, _ in differences.values()} | (set(differences) if every else set())
     rational = [t for t in terms if not t.has(sympy.Function) and t.free_symbols & moving]
     constants = [t for t in terms if t.is_number]
-    if not rational or every and len(rational) > FRACTION_TERMS:
+    if not rational or every and len({sympy.fraction(t)[1] for t in rational}) > FRACTION_TERMS:
         return expr
     part = sympy.Add(*rational, *constants)
     numerator, denominator = sympy.fraction(sympy.together(part))
@@ -233,7 +237,22 @@ def _rational_gap(expr, differences, vanishing=True, every=False):
             vanishing and not all(t.has(*differences) for t in sympy.Add.make_args(gap)):
         return expr
     rest = [t for t in terms if t not in rational and t not in constants]
+    if every:
+        gap = _factored_coefficients(gap, differences)
     return sympy.Add(*rest, sympy.factor_terms(gap) / denominator)
+
+
+def _factored_coefficients(gap, differences):
+    """``gap`` as a sum over its monomials in the differences, each
+    coefficient (a polynomial in the p-parameters) factored: expanded, the
+    3-d normal's ``det(Sigma_p)^2 (Sigma22_p Sigma33_p - Sigma23_p^2)`` is
+    dozens of terms that cancel to a small determinant (the remainder form
+    lost 7e-11 of the KL where Sigma_p's condition number was 144)."""
+    poly = sympy.Poly(gap, *differences)
+    if all(c.is_number for c in poly.coeffs()):
+        return gap
+    return sympy.Add(*[sympy.factor(c) * sympy.Mul(*[d ** k for d, k in zip(differences, monomial)])
+                       for monomial, c in poly.terms()])
 
 
 def _log_pairs(expr, differences):
@@ -391,17 +410,12 @@ def _add_series(plan, family, closed):
             break
         except DerivationError:
             continue
+    # the remainder form needs no series: where SymPy finishes none (the 3-d
+    # normal's nine differences), it alone replaces the cancelled closed form
+    plan.remainder = _remainder(plan)
     if series is None:
-        return  # not smooth at p = q (uniform), or too large: closed form only
+        return  # not smooth at p = q (uniform), or too large: no series
     series = _on_constraints(series, family, to_p, to_q)
-    remainder = tangent_remainders(plan.branches[-1][1], plan.differences)
-    if remainder is not None:
-        # the rational terms and constants left (the Gumbel's EulerGamma terms) as
-        # one fraction in the differences; then q = p + d throughout
-        remainder = _rational_gap(remainder, plan.differences, every=True)
-        remainder = remainder.xreplace({q: p + d for d, (q, p) in plan.differences.items()})
-        # kept only if no two of its terms cancel at first order
-        plan.remainder = remainder if second_order(remainder, plan.differences) else None
     plan.series = NearEqualSeries(tuple(for_floats(t) for t in series.terms),
                                   series.differences, series.order, series.first_order)
     plan.switch = switch_point(series.order)
@@ -415,6 +429,25 @@ def _add_series(plan, family, closed):
         plan.large_series = (condition, NearEqualSeries(tuple(for_floats(t) for t in large),
                                                         series.differences, series.order,
                                                         series.first_order))
+
+
+def _remainder(plan):
+    """The closed form with each function less its tangent at p = q as one
+    term (:func:`~klsym.codegen.floating.tangent_remainders`), the rational
+    terms and constants left (the tangents, the Gumbel's EulerGamma terms)
+    as one fraction in the differences, then ``q = p + d`` throughout; None
+    where there is none, where two of its terms still cancel at first order,
+    or where SymPy takes longer than ``REMAINDER_SECONDS``."""
+    remainder = tangent_remainders(plan.branches[-1][1], plan.differences)
+    if remainder is None:
+        return None
+    try:
+        with time_budget(REMAINDER_SECONDS, route="series"):
+            remainder = _rational_gap(remainder, plan.differences, every=True)
+            remainder = remainder.xreplace({q: p + d for d, (q, p) in plan.differences.items()})
+            return remainder if second_order(remainder, plan.differences) else None
+    except DerivationError:
+        return None
 
 
 def _coupled_differences(closed, qs):
