@@ -144,7 +144,9 @@ def describe(argument):
 def documentation(plan, accuracy, backend_note="", large=False, remainder=False):
     """The text at the top of every generated module (formula, series switch,
     remainder form, large-argument form, constraints, accuracy)."""
-    constraints = "\n".join(f"    {text}" for _, _, text in plan.constraints) or "    (none)"
+    # once each (a symmetric matrix's mirrored entries are one check per pair)
+    constraints = "\n".join(f"    {text}" for text in dict.fromkeys(text for _, _, text in plan.constraints)) \
+        or "    (none)"
     series = (f"Where the closed form has cancelled, the Taylor series near p = q to order\n"
               f"{plan.series.order} is used instead, from the parameter differences formed once\n"
               f"from the inputs, when its last term is below the closed form's rounding.  It\n"
@@ -156,8 +158,10 @@ def documentation(plan, accuracy, backend_note="", large=False, remainder=False)
                    "with what a log-gamma, digamma or gamma of this backend errs by beyond that)\n"
                    "exceeds LOST of the result, the remainder form is evaluated instead: the\n"
                    "closed form with each function less its tangent as one term (_remainder),\n"
-                   "so that no two terms cancel at first order; the series is then tried only\n"
-                   "where the remainder form's own terms still cancel.\n\n")
+                   + ("so that no two terms cancel at first order; the series is then tried only\n"
+                      "where the remainder form's own terms still cancel.\n\n" if plan.series is not None else
+                      "so that no two terms cancel at first order (SymPy finished no series near\n"
+                      "p = q for this pair within its time).\n\n"))
     accuracy = accuracy or "See klsym's test suite for the accuracy it was verified to."
     if large:
         series += (f"Where a log-gamma, digamma or Bessel-function argument is at least "
