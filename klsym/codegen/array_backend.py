@@ -13,7 +13,7 @@ neither branch sends NaN into a gradient.
 from sympy import S
 
 from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, large_form, large_series,
-                     near_arguments, prepared, remainder_form, term_sizes)
+                     near_arguments, prepared, remainder_form, summed_sizes, term_sizes)
 from .floating import (EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, atanh_terms, expm1mx_terms,
                        stirling_remainders)
 from .printers import printer as make_printer, zeta_polygamma
@@ -349,12 +349,16 @@ def _remainder_selection(plan, args):
     return ["    if _any(use):  # the remainder form: no two terms cancel at first order",
             "        index = _pick(use)",
             "        if index is None:  # traced: every element",
-            f"            value, size = _remainder({masked})",
+            f"            value, size, alone = _remainder({masked})",
             "        else:",
-            f"            value, size = _remainder(*[_take(a, index, out.shape) for a in ({args},)])",
+            f"            value, size, alone = _remainder(*[_take(a, index, out.shape) for a in ({args},)])",
             "            value, size = _put(out, index, value, out.shape), _put(magnitude, index, size, out.shape)",
-            "        out = _where(use, value, out)",
-            "        magnitude = _where(use, size, magnitude)",
+            "            alone = _put(plain, index, alone, out.shape)",
+            "        # where the sum of its terms alone is the smaller: what cancelled at first",
+            "        # order is gone (far from p = q the closed form is the better)",
+            "        better = use & (alone < plain)",
+            "        out = _where(better, value, out)",
+            "        magnitude = _where(better, size, magnitude)",
             "        use = use & _selection(lambda: EPS * magnitude > LOST * abs(out))"]
 
 
@@ -397,10 +401,13 @@ def module_source(plan, backend, accuracy=None):
             body.append("        out = _where(large, value, out)")
         if plan.series is not None or remainder is not None:
             args = near_args
-            body.append(f"    magnitude = {' + '.join(term_sizes(terms, code, backend=backend))}")
+            body.append(f"    plain = {' + '.join(term_sizes(terms, code, backend=backend))}")
+            sums = "".join(" + " + part for part in summed_sizes(terms, code))
+            body.append(f"    magnitude = plain{sums}")
             if large:
                 body.append("    if use_large:")
                 body.append("        magnitude = _where(large, size, magnitude)")
+                body.append("        plain = _where(large, size, plain)")
             body.append("    use = (out < CANCELLED * magnitude)")
             if remainder is not None:
                 body += _remainder_selection(plan, args)

@@ -13,7 +13,8 @@ import sympy
 from sympy import S
 
 from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, far_apart, near_arguments,
-                     prepared, remainder_form, series_arguments, shared, term_sizes, vector_entries)
+                     prepared, remainder_form, series_arguments, shared, summed_sizes, term_sizes,
+                     vector_entries)
 from .floating import EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, atanh_terms, expm1mx_terms, stirling_remainders
 from .printers import functions_needed, printer as make_printer
 
@@ -101,13 +102,20 @@ def module_source(plan, name, accuracy=None):
         lines.append(f"        out = {' + '.join(f't{i}' for i in range(len(terms)))};")
         if plan.series is not None or remainder is not None:
             args = near_arguments(plan, series_terms)
-            magnitude = " + ".join(term_sizes(terms, code, "fabs", backend="c99"))
-            lines.append(f"        double magnitude = {magnitude};")
+            plain = " + ".join(term_sizes(terms, code, "fabs", backend="c99"))
+            sums = "".join(" + " + part for part in summed_sizes(terms, code))
+            lines.append(f"        const double plain = {plain};")
+            lines.append(f"        double magnitude = plain{sums};")
             lines.append("        int cancelled = out < CANCELLED * magnitude;")
             if remainder is not None:
                 # the remainder form; the series only where its own terms still cancel
                 lines.append("        if (cancelled) {")
-                lines.append(f"            out = remainder_({args}, &magnitude);")
+                lines.append("            double size, alone;")
+                lines.append(f"            const double value = remainder_({args}, &size, &alone);")
+                lines.append("            if (alone < plain) {  /* what cancelled at first order is gone */")
+                lines.append("                out = value;")
+                lines.append("                magnitude = size;")
+                lines.append("            }")
                 lines.append("            cancelled = EPS * magnitude > LOST * fabs(out);")
                 lines.append("        }")
         if plan.series is not None:
@@ -191,11 +199,14 @@ def _owners(rel, plan, text):
 def _remainder_function(arguments, terms, code):
     params = ", ".join(f"double {name}" for name in arguments)
     lines = ["", "/* the closed form with each function less its tangent as one term, evaluated",
-             "   without its cancellation; *size the size of its terms */",
-             f"static double remainder_({params}, double *size)", "{"]
+             "   without its cancellation; *plain the size of its terms, *size that with",
+             "   what their sums of several terms may round to */",
+             f"static double remainder_({params}, double *size, double *plain)", "{"]
     lines += [f"    const double r{i} = {code(t)};" for i, (t, _) in enumerate(terms)]
     sizes = [(f"{factor!r} * " if factor != 1 else "") + f"fabs(r{i})" for i, (_, factor) in enumerate(terms)]
-    lines += [f"    *size = {' + '.join(sizes)};",
+    sums = summed_sizes([t for t, _ in terms], code)
+    lines += [f"    *plain = {' + '.join(sizes)};",
+              f"    *size = *plain{''.join(' + ' + part for part in sums)};",
               f"    return {' + '.join(f'r{i}' for i in range(len(terms)))};", "}"]
     return lines
 

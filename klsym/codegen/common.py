@@ -218,9 +218,7 @@ def term_sizes(terms, code, absolute="abs", fixed=0.0, backend="numpy"):
     backend errs by more than EPS relative,
     :func:`~klsym.codegen.floating.rounding_weight`; constant terms folded),
     the rounding of log-gamma and digamma factors that their value does not
-    account for (:func:`~klsym.codegen.floating.rounding_floor`), that of
-    sums of several terms inside a term, which cancel among themselves
-    (:func:`~klsym.codegen.floating.summed_size`), and the
+    account for (:func:`~klsym.codegen.floating.rounding_floor`), and the
     constant ``fixed`` plus those that are constants, last."""
     parts = []
     for i, term in enumerate(terms):
@@ -234,7 +232,17 @@ def term_sizes(terms, code, absolute="abs", fixed=0.0, backend="numpy"):
             parts.append(code(floor))
         else:
             fixed += float(floor)
-        summed = summed_size(term)
-        if summed is not None and summed.free_symbols:
-            parts.append(code(summed))
     return parts + ([repr(fixed)] if fixed else [])
+
+
+def summed_sizes(terms, code):
+    """Source of what the sums of several terms inside ``terms`` may round to
+    beyond their values (:func:`~klsym.codegen.floating.summed_size`), as
+    parts to add to their sizes: the 2-d normal's ``Sigma11_p d_Sigma22 -
+    2 Sigma12_p d_Sigma12 + Sigma22_p d_Sigma11`` cancels among its own
+    terms.  Kept apart from :func:`term_sizes`, whose sum says what cancels
+    at first order: the remainder form is chosen where its own such sum is
+    the smaller (with an ill-conditioned covariance both forms' sums of
+    terms round poorly, and the closed form far from p = q is the better)."""
+    sums = [summed_size(t) for t in terms]
+    return [code(s) for s in sums if s is not None and s.free_symbols]

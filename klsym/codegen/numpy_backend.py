@@ -12,7 +12,7 @@ import sympy
 from sympy import S
 
 from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, large_form, large_series,
-                     near_arguments, prepared, remainder_form, term_sizes, vector_entries)
+                     near_arguments, prepared, remainder_form, summed_sizes, term_sizes, vector_entries)
 from .floating import EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, rounding_floor, rounding_weight, stirling_remainders
 from .printers import printer as make_printer, zeta_polygamma
 from .pyprint import (entries, large_function, remainder_function, series_call, series_functions,
@@ -138,9 +138,16 @@ NEAR_EQUAL = r'''def _near_equal(flat, candidates):
     rounding it replaces.  All blocks' candidates at once: one call per step."""
     where = numpy.concatenate([c[0] for c in candidates])
     magnitude = numpy.concatenate([c[1] for c in candidates])
-    args = [numpy.concatenate(parts) for parts in zip(*[c[2] for c in candidates])]
+    plain = numpy.concatenate([c[2] for c in candidates])
+    args = [numpy.concatenate(parts) for parts in zip(*[c[3] for c in candidates])]
     if _remainder is not None:
-        value, magnitude = _chunked(_remainder, args)
+        value, size, alone = _chunked(_remainder, args)
+        # where the sum of its terms alone is the smaller: what cancelled at
+        # first order is gone (far from p = q an ill-conditioned covariance
+        # makes both forms' sums of several terms round poorly, and there
+        # the remainder form's tangents are the larger)
+        better = alone < plain
+        value, magnitude = numpy.where(better, value, flat[where]), numpy.where(better, size, magnitude)
         flat[where] = numpy.maximum(value, 0.0) if NONNEGATIVE else value
         lost = EPS * magnitude > LOST * abs(value)
         if not lost.any():
@@ -331,9 +338,15 @@ def module_source(plan, accuracy=None):
                     varying.append(f"{size_of} @ {one}")
                     fixed += float(floor) * size
             varying += term_sizes(terms, code, fixed=fixed)
+            sums = summed_sizes(terms, code)
             # a new array (abs of a term), then summed in place
             body.append(f"        magnitude = {varying[0]}")
             body += [f"        magnitude += {part}" for part in varying[1:]]
+            if sums:  # the sizes of the terms alone kept apart (see _near_equal)
+                body.append("        plain = magnitude.copy()")
+                body += [f"        magnitude += {part}" for part in sums]
+            else:
+                body.append("        plain = magnitude")
         if large:
             condition, _ = large
             body.append(f"        large = {code(condition)}")
@@ -344,6 +357,8 @@ def module_source(plan, accuracy=None):
             if series:
                 body.append("            magnitude = numpy.array(numpy.broadcast_to(magnitude, out.shape))")
                 body.append("            out[large], magnitude[large] = _large(*inputs)")
+                body.append("            plain = numpy.array(numpy.broadcast_to(plain, out.shape))")
+                body.append("            plain[large] = magnitude[large]")
             else:
                 body.append("            out[large] = _large(*inputs)[0]")
         if series:
@@ -365,7 +380,7 @@ def module_source(plan, accuracy=None):
         body.append("        numpy.maximum(out, 0.0, out=out)  # rounding never makes a divergence negative")
     if series:
         body.append("        if suspect.any():")
-        body.append(f"            _gather(candidates, suspect, offset, magnitude, "
+        body.append(f"            _gather(candidates, suspect, offset, magnitude, plain, "
                     f"({near_args},))")
     if near:
         body += ["", ""] + NEAR_EQUAL.rstrip("\n").splitlines()
@@ -541,14 +556,15 @@ def _close(a, b, terms, eps):
     return numpy.abs(numpy.asarray(a) - b) <= 64 * eps * terms
 
 
-def _gather(candidates, suspect, offset, magnitude, args):
+def _gather(candidates, suspect, offset, magnitude, plain, args):
     """Keep the elements of a block whose closed form cancelled: their flat
-    indices, the size of their terms and the series' arguments."""
+    indices, the size of their terms (with, then without, what their sums of
+    several terms may round to) and the series' arguments."""
     shape = suspect.shape
     row = suspect.size // shape[0] if shape else 1
     if not shape:  # one scalar, and it is a candidate
         candidates.append((numpy.zeros(1, dtype=numpy.intp), numpy.reshape(magnitude, 1),
-                           [numpy.reshape(a, 1) for a in args]))
+                           numpy.reshape(plain, 1), [numpy.reshape(a, 1) for a in args]))
         return
     # one pass to find them; then the cost is that of the few elements taken
     # (a 1-d array indexed directly: a broadcast view or a tuple of indices
@@ -559,7 +575,7 @@ def _gather(candidates, suspect, offset, magnitude, args):
     else:
         index = numpy.unravel_index(where, shape)
         pick = lambda a: numpy.broadcast_to(a, shape)[index]  # noqa: E731
-    candidates.append((where + offset * row, pick(magnitude), [pick(a) for a in args]))
+    candidates.append((where + offset * row, pick(magnitude), pick(plain), [pick(a) for a in args]))
 
 
 def _chunked(function, args):

@@ -5,7 +5,7 @@ helpers these call (``_inputs``, ``_require``, ``_close``)."""
 
 import sympy
 
-from .common import describe, far_apart, series_arguments, shared, vector_entries
+from .common import describe, far_apart, series_arguments, shared, summed_sizes, vector_entries
 from .floating import (BESSEL_TAIL_SWITCH, EXP1_SWITCH, LARGE_ARGUMENT, TAIL_SWITCH, bessel_ratio_tail,
                        digamma_tail, exp1_scaled, lgamma_tail, logi0_tail, polygamma_lead,
                        polygamma_tail, polygamma_zeta_factor)
@@ -213,13 +213,17 @@ def remainder_function(terms, code, args):
     if terms is None:
         return ["", "", "_remainder = None  # no remainder form: none found, or its terms cancel at first order"]
     sizes = [(f"{factor!r} * " if factor != 1 else "") + f"abs(r{i})" for i, (_, factor) in enumerate(terms)]
-    return ["", "", f"def _remainder({args}):",
-            '    """The closed form with each log Gamma(x + d) - log Gamma(x) - d psi(x),',
-            '    each log(1 + u) - u and each exp(u) - 1 - u of a small u as one term',
-            '    evaluated without its cancellation (_lgamma_remainder, _log1pmx,',
-            '    _expm1mx); the value and the size of its terms."""',
-            *[f"    r{i} = {code(t)}" for i, (t, _) in enumerate(terms)],
-            f"    return {' + '.join(f'r{i}' for i in range(len(terms)))}, {' + '.join(sizes)}"]
+    sums = summed_sizes([t for t, _ in terms], code)
+    lines = ["", "", f"def _remainder({args}):",
+             '    """The closed form with each log Gamma(x + d) - log Gamma(x) - d psi(x),',
+             '    each log(1 + u) - u and each exp(u) - 1 - u of a small u as one term',
+             '    evaluated without its cancellation (_lgamma_remainder, _log1pmx,',
+             '    _expm1mx); the value, the size of its terms with what their sums of',
+             '    several terms may round to, and the size of its terms alone."""',
+             *[f"    r{i} = {code(t)}" for i, (t, _) in enumerate(terms)],
+             f"    plain = {' + '.join(sizes)}"]
+    size = f"plain + {' + '.join(sums)}" if sums else "plain"
+    return lines + [f"    return {' + '.join(f'r{i}' for i in range(len(terms)))}, {size}, plain"]
 
 
 def tail_helpers(names, exprs):
