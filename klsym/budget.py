@@ -47,9 +47,17 @@ def time_budget(seconds=None, route="derivation"):
     start = time.monotonic()
     limit = seconds if previous_remaining == 0 else min(seconds, previous_remaining)
 
+    leaving = []  # set first thing on the way out: a late alarm then does nothing
+
     def expire(signum, frame):
-        # fire again shortly: a bare ``except:`` inside SymPy may swallow
-        # this one, and the budget must still end the computation
+        if leaving:
+            # delivered as the body ended (the signal arrives at the next
+            # bytecode): raising in the cleanup below would skip it and
+            # leave this handler and its retry armed for whatever runs next
+            return
+        # fire again shortly: a bare ``except:`` inside SymPy (or a garbage
+        # collector callback, where exceptions are dropped) may swallow this
+        # one, and the budget must still end the computation
         signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
         raise _Expired()
 
@@ -58,12 +66,14 @@ def time_budget(seconds=None, route="derivation"):
     try:
         yield
     except _Expired:
+        leaving.append(True)
         if previous_remaining and previous_remaining <= seconds:
             raise  # the outer budget expired: let it report
         raise BudgetExceeded(
             f"the {route} route did not finish within its {seconds:g} s budget "
             f"(set KLSYM_TIME_BUDGET to allow more)", route=route) from None
     finally:
+        leaving.append(True)
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
         if previous_remaining:
