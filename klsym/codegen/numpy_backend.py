@@ -15,7 +15,7 @@ from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, 
                      near_arguments, prepared, remainder_form, summed_sizes, term_sizes, vector_entries)
 from .floating import EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, rounding_floor, rounding_weight, stirling_remainders
 from .printers import printer as make_printer, zeta_polygamma
-from .pyprint import (entries, large_function, remainder_function, series_call, series_functions,
+from .pyprint import (entries, large_function, remainder_function, series_functions,
                       signature, symmetric, tail_helpers, validation, vector_bounds)
 
 #: the functions the helpers of the large-argument form call

@@ -5,7 +5,7 @@ helpers these call (``_inputs``, ``_require``, ``_close``)."""
 
 import sympy
 
-from .common import describe, far_apart, series_arguments, shared, summed_sizes, vector_entries
+from .common import describe, far_apart, near_arguments, shared, summed_sizes, vector_entries
 from .floating import (BESSEL_TAIL_SWITCH, EXP1_SWITCH, LARGE_ARGUMENT, TAIL_SWITCH, bessel_ratio_tail,
                        digamma_tail, exp1_scaled, lgamma_tail, logi0_tail, polygamma_lead,
                        polygamma_tail, polygamma_zeta_factor)
@@ -132,7 +132,7 @@ def series_functions(plan, printer, terms, ratios, where, large=None, masked=Fal
     ``_series`` take those where the condition holds: selected with
     ``where`` (both evaluated: differentiable and traceable), or with
     ``masked`` each on its own elements (NumPy, 1-d arrays)."""
-    args = series_call(plan, terms, large)
+    args = near_arguments(plan, terms, large)
     code = printer.doprint
     suffix = "_plain" if large else ""
     lines = _size_and_series(plan, code, args, terms, ratios, where, suffix)
@@ -196,13 +196,6 @@ def _size_and_series(plan, code, args, terms, ratios, where, suffix):
     lines += [f"    total = total + ({code(term)})" for term in rest]
     lines.append("    return total, last")
     return lines
-
-
-def series_call(plan, terms, large=None):
-    """The argument list ``(mu_p, sigma_p, d_mu, d_sigma)`` of the series
-    functions (those of the large-argument series too)."""
-    every = list(terms) + (list(large[1]) + [large[0]] if large else [])
-    return ", ".join(s.name for s in series_arguments(plan, every))
 
 
 def remainder_function(terms, code, args):
