@@ -308,7 +308,6 @@ def module_source(plan, accuracy=None):
         body.append(f"        {name} = {q} - {p}")
     for d, (q, p) in plan.differences.items():
         body.append(f"        {d.name} = {views[d]}" if d in views else f"        {d.name} = {q.name} - {p.name}")
-    series = near
     if branches:
         *others, _ = branches
         terms = rest
@@ -324,7 +323,7 @@ def module_source(plan, accuracy=None):
             body += [f"        out += {part}" for part in parts[2:]]
         else:
             body.append(f"        out[...] = {parts[0]}")
-        if series:
+        if near:
             # the size of the terms, with the rounding their size does not
             # account for (floors of log-gamma and digamma near their zeros)
             varying, fixed = [], 0.0
@@ -354,31 +353,31 @@ def module_source(plan, accuracy=None):
             body.append("            large = numpy.broadcast_to(large, out.shape)")
             body.append(f"            inputs = [numpy.broadcast_to(a, out.shape)[large] for a in "
                         f"({', '.join(s.name for s in large_arguments)},)]")
-            if series:
+            if near:
                 body.append("            magnitude = numpy.array(numpy.broadcast_to(magnitude, out.shape))")
                 body.append("            out[large], magnitude[large] = _large(*inputs)")
                 body.append("            plain = numpy.array(numpy.broadcast_to(plain, out.shape))")
                 body.append("            plain[large] = magnitude[large]")
             else:
                 body.append("            out[large] = _large(*inputs)[0]")
-        if series:
-            # where the closed form lost digits to cancellation, the series decides
+        if near:
+            # where the closed form lost digits to cancellation, the remainder form and the series decide
             body.append("        suspect = out < CANCELLED * magnitude")
         for condition, expr in others:
             body.append(f"        region = {code(condition)}")
             body.append(f"        out[...] = numpy.where(region, {code(expr)}, out)")
-            if series:
+            if near:
                 body.append("        suspect &= ~region")
     else:  # only +oo, or no closed form anywhere
         body.append("        out[...] = numpy.nan")
     if plan.infinite != S.false:
         body.append(f"        region = {code(plan.infinite)}")
         body.append("        numpy.copyto(out, numpy.inf, where=region)")
-        if series:
+        if near:
             body.append("        suspect &= ~region")
     if plan.nonnegative:
         body.append("        numpy.maximum(out, 0.0, out=out)  # rounding never makes a divergence negative")
-    if series:
+    if near:
         body.append("        if suspect.any():")
         body.append(f"            _gather(candidates, suspect, offset, magnitude, plain, "
                     f"({near_args},))")
