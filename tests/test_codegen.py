@@ -51,6 +51,40 @@ def test_same_family_kl_a_few_percent_apart(name, p, q):
     assert relative_error(ours, reference_kl(name, p, q)) < SAME_FAMILY_TARGET, (name, p, q)
 
 
+#: a remainder form and a series; a large-argument form; a region with its
+#: own branch; no remainder form, and +oo where the supports differ (the
+#: Pareto's and uniform's near-equal pairs); no cancellation (the von Mises')
+MIXED_FAMILIES = ["normal", "beta", "binomial", "pareto", "uniform", "vonmises"]
+CANCELLING = {"normal", "beta", "binomial"}
+
+
+@pytest.mark.parametrize("name", MIXED_FAMILIES)
+@pytest.mark.parametrize("near_share", [0.8, 0.2])
+def test_arrays_mixing_the_regimes(name, near_share, monkeypatch):
+    """One array of near-equal pairs and ordinary ones, each element right.
+    With most of them near-equal the block is taken whole (_gather's DENSE:
+    the ordinary pairs ride along and must keep their closed form); with few,
+    the near-equal ones are picked out."""
+    cases = {c.id.split("-", 1)[1]: c.values for c in CASES if c.values[0] == name}
+    near = [cases[k] for k in ("near-9", "near-15", "edge-near-9") if k in cases]
+    far = [cases[k] for k in ("ordinary", "near-3", "edge-near-3") if k in cases]
+    count = 20
+    picked = [near[i % len(near)] for i in range(round(near_share * count))]
+    picked += [far[i % len(far)] for i in range(count - len(picked))]
+    order = np.random.default_rng(1).permutation(count)
+    picked = [picked[i] for i in order]
+    kl = codegen.kl_function(name, name)
+    taken_whole = []
+    group = kl.__globals__["_near_group"]
+    monkeypatch.setitem(kl.__globals__, "_near_group",
+                        lambda *a: (taken_whole.append(a[-1] is not None), group(*a))[1])
+    values = kl(*np.array([arguments(name, p, q) for _, p, q in picked]).T)
+    for value, (_, p, q) in zip(values, picked):
+        assert relative_error(value, reference_kl(name, p, q)) < SAME_FAMILY_TARGET, (name, p, q, value)
+    if name in CANCELLING:
+        assert (True in taken_whole) == (near_share > 0.75), taken_whole
+
+
 @pytest.mark.parametrize("kappa_p, kappa_q", [(6.2e-7, 7.2e-7), (1e-4, 3e-4), (0.5, 1.999999),
                                               (1.99, 2.01), (2.0, 1e-3)])
 def test_von_mises_near_uniform_keeps_its_digits(kappa_p, kappa_q):

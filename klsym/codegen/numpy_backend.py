@@ -33,6 +33,12 @@ TAIL_NAMES = {"maximum": "numpy.maximum", "minimum": "numpy.minimum", "where": "
 #: categorical K = 10, 550 -> 340 ns per row)
 BLOCK = 65536
 
+#: the share of a block's elements whose closed form cancelled from which the
+#: remainder form is evaluated on the whole block rather than on the elements
+#: picked out (near-equal pairs: picking costs about 1.5 ns per element and
+#: argument; the remainder form on the few others costs less)
+DENSE = 0.75
+
 #: ``log1p`` from ``numpy.log`` (glibc's ``log1p`` is three times slower
 #: than its ``log`` away from 0; measured 12-16 against 4-5 ns): with
 #: ``u = 1 + x`` rounded, ``log(1 + x) = log u + log(1 + c / u)`` where
@@ -135,11 +141,26 @@ NEAR_EQUAL = r'''def _near_equal(flat, candidates):
     terms still cancel (several parameters moved along a direction of small
     Fisher information) or without a remainder form, the series where it is
     close enough (``_near``, ``_size``) and its last term is below the
-    rounding it replaces.  All blocks' candidates at once: one call per step."""
-    where = numpy.concatenate([c[0] for c in candidates])
-    magnitude = numpy.concatenate([c[1] for c in candidates])
-    plain = numpy.concatenate([c[2] for c in candidates])
-    args = [numpy.concatenate(parts) for parts in zip(*[c[3] for c in candidates])]
+    rounding it replaces.  The blocks of near-equal pairs one at a time, as
+    they are; the few candidates of the other blocks all at once (one call
+    per step)."""
+    scattered = [c for c in candidates if c[4] is None]
+    for where, magnitude, plain, args, suspect in candidates:
+        if suspect is not None:
+            _near_group(flat, where, magnitude, plain, args, suspect)
+    if scattered:
+        _near_group(flat, numpy.concatenate([c[0] for c in scattered]),
+                    numpy.concatenate([c[1] for c in scattered]),
+                    numpy.concatenate([c[2] for c in scattered]),
+                    [numpy.concatenate(parts) for parts in zip(*[c[3] for c in scattered])], None)
+
+
+def _near_group(flat, where, magnitude, plain, args, suspect):
+    """``_near_equal`` for the elements ``where`` (indices, or a block's
+    slice with the mask ``suspect`` of its candidates)."""
+    if suspect is not None and _remainder is None:
+        where, magnitude = numpy.arange(where.start, where.stop)[suspect], magnitude[suspect]
+        args, suspect = [a[suspect] for a in args], None
     if _remainder is not None:
         value, size, alone = _chunked(_remainder, args)
         # where the sum of its terms alone is the smaller: what cancelled at
@@ -147,9 +168,14 @@ NEAR_EQUAL = r'''def _near_equal(flat, candidates):
         # makes both forms' sums of several terms round poorly, and there
         # the remainder form's tangents are the larger)
         better = alone < plain
+        if suspect is not None:
+            better &= suspect
         value, magnitude = numpy.where(better, value, flat[where]), numpy.where(better, size, magnitude)
         flat[where] = numpy.maximum(value, 0.0) if NONNEGATIVE else value
         lost = EPS * magnitude > LOST * abs(value)
+        if suspect is not None:
+            lost &= suspect
+            where = numpy.arange(where.start, where.stop)
         if not lost.any():
             return
         where, magnitude, args = where[lost], magnitude[lost], [a[lost] for a in args]
@@ -489,6 +515,7 @@ LOST = {LOST!r}  # relative rounding error of the closed form beyond which _rema
 EPS = {EPS!r}  # double precision: the closed form's rounding is about EPS times its terms
 BLOCK = {BLOCK!r}  # numbers per argument evaluated together (their temporaries stay in cache)
 WIDTH = {_width(plan)!r}  # entries per row of the widest argument
+DENSE = {DENSE!r}  # share of a block's candidates from which it is taken whole (see _gather)
 
 
 def _inputs(*arrays):
@@ -558,12 +585,21 @@ def _close(a, b, terms, eps):
 def _gather(candidates, suspect, offset, magnitude, plain, args):
     """Keep the elements of a block whose closed form cancelled: their flat
     indices, the size of their terms (with, then without, what their sums of
-    several terms may round to) and the series' arguments."""
+    several terms may round to) and the series' arguments; in a block of
+    near-equal pairs (DENSE of it or more), all of it as it is, with the mask
+    of the candidates."""
     shape = suspect.shape
     row = suspect.size // shape[0] if shape else 1
     if not shape:  # one scalar, and it is a candidate
         candidates.append((numpy.zeros(1, dtype=numpy.intp), numpy.reshape(magnitude, 1),
-                           numpy.reshape(plain, 1), [numpy.reshape(a, 1) for a in args]))
+                           numpy.reshape(plain, 1), [numpy.reshape(a, 1) for a in args], None))
+        return
+    if len(shape) == 1 and numpy.count_nonzero(suspect) >= DENSE * suspect.size:
+        # no copy: picking nearly every element would cost more than the
+        # remainder form on the rest
+        whole = lambda a: a if numpy.shape(a) == shape else numpy.broadcast_to(a, shape)  # noqa: E731
+        candidates.append((slice(offset, offset + shape[0]), whole(magnitude), whole(plain),
+                           [whole(a) for a in args], suspect))
         return
     # one pass to find them; then the cost is that of the few elements taken
     # (a 1-d array indexed directly: a broadcast view or a tuple of indices
@@ -574,7 +610,7 @@ def _gather(candidates, suspect, offset, magnitude, plain, args):
     else:
         index = numpy.unravel_index(where, shape)
         pick = lambda a: numpy.broadcast_to(a, shape)[index]  # noqa: E731
-    candidates.append((where + offset * row, pick(magnitude), pick(plain), [pick(a) for a in args]))
+    candidates.append((where + offset * row, pick(magnitude), pick(plain), [pick(a) for a in args], None))
 
 
 def _chunked(function, args):

@@ -269,6 +269,28 @@ for _name in _ALL:
     setattr(_Table, f"_print_{_name}", _Table._print_from_table)
 
 
+MAX_PRODUCT_POWER = 32  # beyond, pow() (one rounding) rather than a chain of products
+
+
+def _cheap(base):
+    """A base read more than once by a chain of products: a symbol, or a few
+    arithmetic operations on symbols (no function to compute twice)."""
+    return base.is_Atom or (not base.atoms(sympy.Function) and sympy.count_ops(base) <= 2)
+
+
+def _squarings(b, k):
+    """``b**k`` (``k >= 0``; None for 0) as squarings (``**2``, which NumPy
+    computes as a product) and products with ``b``: a few roundings."""
+    if k == 0:
+        return None
+    text = b
+    for bit in bin(k)[3:]:
+        text = f"{text}**2" if text == b else f"({text})**2"
+        if bit == "1":
+            text = f"{text}*{b}"
+    return text
+
+
 class PythonArrayPrinter(_Table, NumPyPrinter):
     """Python source for NumPy/SciPy, PyTorch or JAX (``backend``)."""
 
@@ -282,6 +304,26 @@ class PythonArrayPrinter(_Table, NumPyPrinter):
 
     def _print_Abs(self, expr):
         return f"abs({self._print(expr.args[0])})"  # builtin: arrays, tensors and floats
+
+    def _print_Pow(self, expr, rational=False):
+        # NumPy's power runs a pow() per element except for the exponents 2,
+        # 1/2 and -1 (measured on 65536 doubles: x**3 3.0 ns, x*x*x 0.5;
+        # x**(-1.0) 1.6, 1/x 0.4); integer and half-integer exponents are
+        # written as squarings and products instead, of a base cheap enough to
+        # read more than once
+        base, exponent = expr.args
+        if (self.backend != "numpy" or not exponent.is_Rational or exponent.q > 2
+                or abs(exponent) > MAX_PRODUCT_POWER or not _cheap(base)):
+            return super()._print_Pow(expr, rational=rational)
+        b = self.parenthesize(base, PRECEDENCE["Pow"])
+        k = abs(exponent.p)
+        whole = _squarings(b, k // 2 if exponent.q == 2 else k)
+        if exponent.q == 2:
+            root = f"{self._module}.sqrt({self._print(base)})"
+            whole = root if whole is None else f"{whole}*{root}"
+        if exponent < 0:
+            return f"(1/({whole}))" if "*" in whole or "**" in whole else f"(1/{whole})"
+        return f"({whole})" if "*" in whole else whole
 
     def _print_BooleanTrue(self, expr):
         return "True"
