@@ -307,26 +307,40 @@ def test_random_pairs_that_lost_digits(name, p, q):
     assert relative_error(value, expected) < SAME_FAMILY_TARGET, (name, p, q, value, expected)
 
 
-def test_lgamma_remainder_against_mpmath():
+@pytest.mark.parametrize("size, chunk, largest, route", [
+    (800, 800, 3.0, "rows"),  # every step and Stirling term as a row of one array
+    (3000, 3000, 3.0, "loops"),  # one step, one Stirling term at a time
+    (400, 10, 0.05, "taylor"),  # few elements, d small against x
+])
+def test_lgamma_remainder_against_mpmath(size, chunk, largest, route):
     """The generated module's ``log Gamma(x + d) - log Gamma(x) - d psi(x)``
     (shifts, then Stirling's series less its tangent; the three terms as
-    they are where d is far) over x in (1e-3, 1e3) and d / x of either sign
-    from 1e-14 to 3, against mpmath at 50 digits; 0 at d = 0; any shape."""
+    they are where d is far; the Taylor series in d for a few elements) over
+    x in (1e-3, 1e3) and d / x of either sign from 1e-14 to ``largest``,
+    against mpmath at 50 digits; 0 at d = 0; any shape.  Each of its routes
+    is taken (arrays of ``chunk`` elements)."""
     import mpmath
     module = {}
     exec(codegen.source("beta", "beta"), module)  # noqa: S102 - our generated module
     remainder = module["_lgamma_remainder"]
+    taken = set()
+    for name in ("_lgamma_taylor", "_lgamma_shifted"):
+        function = module[name]
+        module[name] = lambda *a, _f=function, _n=name: (taken.add((_n, a[0].size * 10 <= module["STEPS_AT_ONCE"])), _f(*a))[1]
     rng = np.random.default_rng(5)
-    x = np.exp(rng.uniform(np.log(1e-3), np.log(1e3), 800))
-    d = x * 10.0 ** rng.uniform(-14, 0.5, 800) * rng.choice([-1.0, 1.0], 800)
+    x = np.exp(rng.uniform(np.log(1e-3), np.log(1e3), size))
+    d = x * 10.0 ** rng.uniform(-14, np.log10(largest), size) * rng.choice([-1.0, 1.0], size)
     keep = x + d > 0
     x, d = x[keep], d[keep]
-    values = remainder(x, d)
+    values = np.concatenate([remainder(x[i:i + chunk], d[i:i + chunk]) for i in range(0, x.size, chunk)])
     with mpmath.workdps(50):
         for xi, di, value in zip(x, d, values):
             a, b = mpmath.mpf(float(xi)), mpmath.mpf(float(di))
             exact = mpmath.loggamma(a + b) - mpmath.loggamma(a) - b * mpmath.digamma(a)
             assert abs(value - exact) <= 1e-14 * exact, (xi, di, value, exact)
+    expected = {"rows": ("_lgamma_shifted", True), "loops": ("_lgamma_shifted", False),
+                "taylor": ("_lgamma_taylor", True)}[route]
+    assert expected in taken, taken
     assert remainder(1.0, 0.0) == 0.0
     assert np.shape(remainder(np.full((2, 3), 2.0), 0.5)) == (2, 3)
     # its log(1 + u) - u, which the gamma's remainder form calls too
