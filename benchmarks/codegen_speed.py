@@ -5,7 +5,9 @@ klsym's generated PyTorch functions (differentiable) alongside.
 For each family: time per element on 10^6-element float64 arrays of
 ordinary parameters (best of 7 consecutive calls after one warm-up), and the maximum
 relative error of all three on a near-equal regime (relative parameter
-differences 1e-3 ... 1e-15).  The
+differences 1e-3 ... 1e-15); last, the time per element of klsym and of the
+hand formula on 10^6 such near-equal pairs (where klsym's closed form has
+cancelled and its remainder form or series runs on nearly every element).  The
 reference for the errors is klsym's closed form evaluated with mpmath at 60
 digits on the exact float64 inputs (the closed forms themselves are checked
 against quadrature of the densities in the test suite).
@@ -153,13 +155,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10 ** 6, help="array length (default 10^6)")
     parser.add_argument("--near", type=int, default=300, help="near-equal points for the errors")
+    parser.add_argument("--small", type=int, nargs="*", default=[1, 100, 10000],
+                        help="short array lengths timed per call (default 1 100 10000)")
     args = parser.parse_args()
     textbook, torch_kl = _textbook(), _torch()
     print(f"klsym {klsym.__version__}, numpy {np.__version__}, "
           f"torch {'absent' if torch_kl is None else __import__('torch').__version__}; "
           f"{args.size:.0e} elements, best of 7 consecutive calls")
     print(f"\n{'family':<14}{'klsym ns/el':>12}{'hand ns/el':>12}{'torch ns/el':>12}{'ratio':>7}"
-          f"   max rel. error near p = q: klsym / hand / torch{'':>6}klsym-torch ns/el, error")
+          f"   max rel. error near p = q: klsym / hand / torch{'':>6}klsym-torch ns/el, error"
+          f"   near p = q ns/el: klsym / hand")
     for name in ("normal", "gamma", "beta", "dirichlet", "poisson", "categorical"):
         ours = klsym.kl_function(name, name)
         data = _ordinary(name, args.size)
@@ -167,6 +172,11 @@ def main():
         t_ours = _time(lambda *a: ours(*a, validate=True), data) / args.size * 1e9
         t_hand = _time(textbook[name], data) / args.size * 1e9
         t_torch = _time(torch_kl[name], data) / args.size * 1e9 if torch_kl else float("nan")
+        # the same on near-equal pairs (every element's closed form cancelled:
+        # the remainder form and the series run on all of them)
+        close = _near(name, args.size)
+        t_close = _time(lambda *a: ours(*a, validate=True), close) / args.size * 1e9
+        t_close_hand = _time(textbook[name], close) / args.size * 1e9
         near = _near(name, args.near)
         reference = _reference(name, near)
         errors = [_max_error(ours(*near), reference), _max_error(textbook[name](*near), reference)]
@@ -180,7 +190,27 @@ def main():
             error = _max_error(function(*[torch.from_numpy(a) for a in near]).numpy(), reference)
             ours_torch = f"{t:>12.1f}, {error:.1e}"
         print(f"{name:<14}{t_ours:>12.1f}{t_hand:>12.1f}{t_torch:>12.1f}{t_ours / t_hand:>7.2f}"
-              f"   {errors[0]:.1e} / {errors[1]:.1e} / {errors[2]:.1e}{ours_torch}")
+              f"   {errors[0]:.1e} / {errors[1]:.1e} / {errors[2]:.1e}{ours_torch}"
+              f"{t_close:>12.1f} / {t_close_hand:.1f}")
+    _small_arrays(textbook, args.small)
+
+
+def _small_arrays(textbook, sizes):
+    """Microseconds per call on short arrays, where a call's fixed cost (its
+    few hundred NumPy calls: validation, the cancellation test, the remainder
+    form's helpers) outweighs the work per element."""
+    print(f"\nshort arrays, us per call (best of 25): klsym / hand, ordinary pairs; "
+          f"the same on near-equal pairs")
+    print(f"{'family':<14}" + "".join(f"{f'n = {n}':>26}" for n in sizes))
+    for name in ("normal", "gamma", "beta", "dirichlet", "poisson", "categorical"):
+        ours = klsym.kl_function(name, name)
+        cells = []
+        for n in sizes:
+            times = []
+            for data in (_ordinary(name, n), _near(name, n)):
+                times += [_time(ours, data, repeat=25) * 1e6, _time(textbook[name], data, repeat=25) * 1e6]
+            cells.append(f"{times[0]:.0f}/{times[1]:.0f}; {times[2]:.0f}/{times[3]:.0f}")
+        print(f"{name:<14}" + "".join(f"{c:>26}" for c in cells))
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     "    # few elements with d small against x: the Taylor series in d, whose",
     "    # terms shrink by |d| / x at least; its dozen calls cost less than the",
     "    # recurrence's and Stirling's three hundred where each call costs its",
-    "    # overhead (measured: beta KL of 1000 near-equal pairs, 2.0 -> ... ms)",
+    "    # overhead (measured: one near-equal element, 316 -> 42 us)",
     "    ratio = float(numpy.max(abs(d) / x, initial=0.0))",
     "    terms = 2 + int(numpy.ceil(-39.2 / numpy.log(ratio))) if 0.0 < ratio <= TAYLOR_REACH else 0",
     "    if ratio == 0.0:",
@@ -233,6 +233,8 @@ def _near_group(flat, where, magnitude, plain, args, suspect):
     if suspect is not None and _remainder is None:
         where, magnitude = numpy.arange(where.start, where.stop)[suspect], magnitude[suspect]
         args, suspect = [a[suspect] for a in args], None
+    if NONNEGATIVE and _remainder is None:
+        flat[where] = numpy.maximum(flat[where], 0.0)
     if _remainder is not None:
         value, size, alone = _chunked(_remainder, args)
         # where the sum of its terms alone is the smaller: what cancelled at
@@ -473,7 +475,10 @@ def module_source(plan, accuracy=None):
         body.append("        numpy.copyto(out, numpy.inf, where=region)")
         if near:
             body.append("        suspect &= ~region")
-    if plan.nonnegative:
+    # rounding never makes a divergence negative; with one closed form, what
+    # rounded below 0 is a candidate (below CANCELLED times its terms) and
+    # _near_group clamps it (one pass over the block fewer)
+    if plan.nonnegative and (not near or not branches or branches[:-1]):
         body.append("        numpy.maximum(out, 0.0, out=out)  # rounding never makes a divergence negative")
     if near:
         body.append("        if suspect.any():")
