@@ -697,8 +697,8 @@ def _chunked(function, args):
     size, step = args[0].size, max(1, BLOCK // 8)
     if size <= step:
         value = function(*args)
-        return tuple(numpy.broadcast_to(v, (size,)) for v in
-                     (value if isinstance(value, tuple) else (value,)))
+        return tuple(v if numpy.shape(v) == (size,) else numpy.broadcast_to(v, (size,))
+                     for v in (value if isinstance(value, tuple) else (value,)))
     out = None
     for start in range(0, size, step):
         value = function(*[a[start:start + step] for a in args])
