@@ -29,10 +29,10 @@ QUANTITIES = {"kl": kl, "entropy": entropy, "cross_entropy": cross_entropy}
 SERIES_ORDERS = (16, 12, 8, 6, 4)
 SERIES_SECONDS = 15
 #: denominators of rational terms beyond which the remainder form's are not
-#: made one fraction (the categorical's ten tangents ``p_i d_i / q_i`` would be
-#: a numerator of thousands of terms, and they sum to second order only on
-#: the simplex); many terms over a few denominators (the 3-d normal's
-#: determinant and adjugate) are one fraction
+#: made one fraction but one for each set of differences they move with (the
+#: categorical's ten ``d_i - p_i d_i / q_i`` would be a numerator of thousands
+#: of terms; apart, each is ``d_i^2 / q_i``); many terms over a few
+#: denominators (the 3-d normal's determinant and adjugate) are one fraction
 FRACTION_TERMS = 6
 #: seconds SymPy gets to make the remainder form (the 3-d normal's: about 20
 #: on the development machine, most of it factoring its 245 coefficients)
@@ -228,8 +228,10 @@ def _rational_gap(expr, differences, vanishing=True, every=False):
     moving = {q for q, _ in differences.values()} | (set(differences) if every else set())
     rational = [t for t in terms if not t.has(sympy.Function) and t.free_symbols & moving]
     constants = [t for t in terms if t.is_number]
-    if not rational or every and len({sympy.fraction(t)[1] for t in rational}) > FRACTION_TERMS:
+    if not rational:
         return expr
+    if every and len({sympy.fraction(t)[1] for t in rational}) > FRACTION_TERMS:
+        return _gaps_by_differences(expr, rational, differences)
     part = sympy.Add(*rational, *constants)
     numerator, denominator = sympy.fraction(sympy.together(part))
     moved = {q: p + d for d, (q, p) in differences.items()}
@@ -241,6 +243,48 @@ def _rational_gap(expr, differences, vanishing=True, every=False):
     if every:
         gap = _factored_coefficients(gap, differences)
     return sympy.Add(*rest, sympy.factor_terms(gap) / denominator)
+
+
+def _gaps_by_differences(expr, rational, differences):
+    """The rational terms of ``expr`` too many for one fraction, as one
+    fraction for each set of differences they move with: the categorical's
+    ``d_i - p_i d_i / q_i`` (its tangent, and the term the simplex adds, see
+    :func:`_vanishing_tangent`) is ``d_i^2 / q_i`` for each i."""
+    groups = {}
+    for t in rational:
+        groups.setdefault(frozenset(t.free_symbols & set(differences)), []).append(t)
+    if len(groups) < 2:
+        return expr
+    rest = [t for t in sympy.Add.make_args(expr) if t not in rational]
+    return sympy.Add(*rest, *[_rational_gap(sympy.Add(*g), differences, every=True)
+                              for g in groups.values()])
+
+
+def _vanishing_tangent(closed, family, to_p, to_q, differences):
+    """The first-order term of ``closed`` at p = q, ``sum_j dKL/dq_j d_j``,
+    where it vanishes along the family's equations (probabilities summing to
+    1: the categorical's ``-(d_1 + ... + d_K)``), else 0.  It is then only the
+    inputs' rounding off the simplex, and the closed form less it (a zero
+    where the equations hold) has no first-order part: it cancels to the same
+    second-order value the series gives, and has a remainder form.  Families
+    without equations are left alone (their tangent at p = q is 0)."""
+    equations = [rel for rel in family.constraints if isinstance(rel, sympy.Eq)]
+    if not equations:
+        return S.Zero
+    at_p = {q: p for _, (q, p) in differences.items()}
+    linear = sympy.Add(*[sympy.simplify(sympy.diff(closed, q).xreplace(at_p)) * d
+                         for d, (q, _) in differences.items()])
+    if linear == 0:
+        return S.Zero
+    along = linear
+    for rel in equations:
+        g = (rel.lhs - rel.rhs).subs(to_q, simultaneous=True)
+        tangent = sum(sympy.diff(g, to_q[s]) * d for s in family.params
+                      for d, (q, _) in differences.items() if q == to_q[s])
+        ds = [d for d in differences if tangent.has(d)]
+        if ds:
+            along = along.subs(ds[-1], sympy.solve(tangent, ds[-1])[0])
+    return linear if sympy.simplify(along) == 0 else S.Zero
 
 
 def _factored_coefficients(gap, differences):
@@ -392,6 +436,7 @@ def _add_series(plan, family, closed):
     to_p, to_q = family.renaming("p"), family.renaming("q")
     pairs = _add_differences(plan, family, closed)
     condition, expr = plan.branches[-1]
+    expr = expr - _vanishing_tangent(closed, family, to_p, to_q, plan.differences)
     plan.branches[-1] = (condition, _rational_gap(expr, plan.differences))
     series = None
     coupled = _coupled_differences(closed, [q for _, q in pairs])
