@@ -75,13 +75,18 @@ LOG1P = ["", "", "def _log1p(x):",
 #: terms do not cancel and are used as they are.  Measured against mpmath:
 #: 9.5e-15 relative at most over x in (1e-3, 1e3), d / x in +-(1e-14, 2.5)
 #: (where d is near a large x), 8.3e-16 over x in (0.3, 20), |d / x| < 0.6.
+#: for a few elements with |d| / x up to TAYLOR_REACH, the Taylor series in d
+#: (21 terms at most) where its terms times the elements are at most
+#: TAYLOR_WORK (measured: 7 terms on 100 elements 210 us against 117 for the
+#: recurrence, on 10 elements 27 against 114), and x at least TAYLOR_SMALLEST
+#: (zeta(n, x), about x^-n, stays finite)
 TAYLOR_REACH = 0.125
 TAYLOR_WORK = 300
+TAYLOR_SMALLEST = 1e-6
 #: the recurrence's steps as the rows of one array up to this many numbers
 #: (measured: 1000 elements 398 -> 289 ns each, 8192 elements 132 -> 295
 #: where its temporaries leave the cache)
 STEPS_AT_ONCE = 16384
-TAYLOR_SMALLEST = 1e-6
 LGAMMA_REMAINDER = ["", "", "def _lgamma_remainder(x, d):",
     '    """log Gamma(x + d) - log Gamma(x) - d psi(x), x > 0 and x + d > 0, to a few ulps."""',
     "    shape = numpy.broadcast(x, d).shape",

@@ -306,11 +306,11 @@ class PythonArrayPrinter(_Table, NumPyPrinter):
         return f"abs({self._print(expr.args[0])})"  # builtin: arrays, tensors and floats
 
     def _print_Pow(self, expr, rational=False):
-        # NumPy's power runs a pow() per element except for the exponents 2,
-        # 1/2 and -1 (measured on 65536 doubles: x**3 3.0 ns, x*x*x 0.5;
-        # x**(-1.0) 1.6, 1/x 0.4); integer and half-integer exponents are
-        # written as squarings and products instead, of a base cheap enough to
-        # read more than once
+        # NumPy's power runs a pow() per element but for the exponents 2 and
+        # 1/2 (measured on 65536 doubles: x**3 3.0 ns, x*x*x 0.5; x**(-1.0)
+        # 1.6, 1/x 0.4); integer and half-integer exponents are written as
+        # squarings, products and a division instead, of a base cheap enough
+        # to read more than once
         base, exponent = expr.args
         if (self.backend != "numpy" or not exponent.is_Rational or exponent.q > 2
                 or abs(exponent) > MAX_PRODUCT_POWER or not _cheap(base)):
