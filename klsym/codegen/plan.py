@@ -179,17 +179,8 @@ def _on_constraints(series, family, to_p, to_q):
     """
     if not series.first_order:
         return series
-    linear = series.terms[0]
-    for rel in family.constraints:
-        if not isinstance(rel, sympy.Eq):
-            continue
-        g = (rel.lhs - rel.rhs).subs(to_p, simultaneous=True)
-        tangent = sum(sympy.diff(g, to_p[s]) * series.differences[to_q[s]]
-                      for s in family.params if to_q[s] in series.differences)
-        ds = [d for d in series.differences.values() if tangent.has(d)]
-        if ds:
-            linear = linear.subs(ds[-1], sympy.solve(tangent, ds[-1])[0])
-    if sympy.simplify(linear) != 0:
+    d_of = {s: series.differences[to_q[s]] for s in family.params if to_q[s] in series.differences}
+    if not _zero_along_equations(series.terms[0], family, to_p, d_of):
         return series
     return NearEqualSeries(series.terms[1:], series.differences, series.order, False)
 
@@ -268,23 +259,29 @@ def _vanishing_tangent(closed, family, to_p, to_q, differences):
     where the equations hold) has no first-order part: it cancels to the same
     second-order value the series gives, and has a remainder form.  Families
     without equations are left alone (their tangent at p = q is 0)."""
-    equations = [rel for rel in family.constraints if isinstance(rel, sympy.Eq)]
-    if not equations:
+    if not any(isinstance(rel, sympy.Eq) for rel in family.constraints):
         return S.Zero
     at_p = {q: p for _, (q, p) in differences.items()}
     linear = sympy.Add(*[sympy.simplify(sympy.diff(closed, q).xreplace(at_p)) * d
                          for d, (q, _) in differences.items()])
-    if linear == 0:
-        return S.Zero
-    along = linear
-    for rel in equations:
-        g = (rel.lhs - rel.rhs).subs(to_q, simultaneous=True)
-        tangent = sum(sympy.diff(g, to_q[s]) * d for s in family.params
-                      for d, (q, _) in differences.items() if q == to_q[s])
-        ds = [d for d in differences if tangent.has(d)]
+    d_of = {s: d for s in family.params for d, (q, _) in differences.items() if q == to_q[s]}
+    return linear if linear != 0 and _zero_along_equations(linear, family, to_p, d_of) else S.Zero
+
+
+def _zero_along_equations(linear, family, to_p, d_of):
+    """Whether the linear form ``linear`` in the differences (``d_of``: the
+    difference of each family parameter) is 0 wherever p and q both satisfy
+    the family's equations, i.e. along their tangent (probabilities summing
+    to 1: the differences sum to 0)."""
+    for rel in family.constraints:
+        if not isinstance(rel, sympy.Eq):
+            continue
+        g = (rel.lhs - rel.rhs).subs(to_p, simultaneous=True)
+        tangent = sum(sympy.diff(g, to_p[s]) * d for s, d in d_of.items())
+        ds = [d for d in d_of.values() if tangent.has(d)]
         if ds:
-            along = along.subs(ds[-1], sympy.solve(tangent, ds[-1])[0])
-    return linear if sympy.simplify(along) == 0 else S.Zero
+            linear = linear.subs(ds[-1], sympy.solve(tangent, ds[-1])[0])
+    return sympy.simplify(linear) == 0
 
 
 def _factored_coefficients(gap, differences):
