@@ -27,7 +27,7 @@ from .. import cache
 from ..dimensional import DimensionalFamily
 from ..family import Family
 from ..registry import is_builtin, lookup
-from . import array_backend, c_backend, numpy_backend
+from . import array_backend, c_backend, entries, numpy_backend
 from .plan import make_plan
 from .printers import UnsupportedFunction
 
@@ -179,9 +179,34 @@ def _compiled(quantity, fp, fq, backend="numpy"):
     return function
 
 
+@lru_cache(maxsize=None)
+def _summed(quantity, fp, fq, backend):
+    """One function for every length where ``quantity`` is one term summed
+    over the entries of vectors (:mod:`klsym.codegen.entries`), else None."""
+    if backend != "numpy" or not all(isinstance(f, DimensionalFamily) for f in (fp, fq) if f):
+        return None
+    found = entries.entry_plan(quantity, fp, fq)
+    if found is None:
+        return None
+    key = cache.make_key("codegen-entries", backend, quantity, found.key)
+    text = cache.load_text(key)
+    if text is None:
+        text = numpy_backend.module_source(found.plan, _accuracy(fp, fq))
+        cache.store_text(key, text)
+    module = types.ModuleType(f"klsym_generated_entries_{quantity}")
+    exec(compile(text, module.__name__, "exec"), module.__dict__)  # noqa: S102 - our own printed source
+    function = entries.summed(found, getattr(module, quantity))
+    function.source = text
+    return function
+
+
 def _per_dimension(quantity, fp, fq, backend):
-    """A function that builds (once per dimension) the explicit-dimension one
-    on first sight of the vector's length."""
+    """A function for every length where the quantity is a sum over entries
+    (:func:`_summed`); else one that builds (once per dimension) the
+    explicit-dimension one on first sight of the vector's length."""
+    summed = _summed(quantity, fp, fq, backend)
+    if summed is not None:
+        return summed
     families = [f for f in (fp, fq) if f is not None]
     sizing = next(f for f in families if isinstance(f, DimensionalFamily))
     position = sizing.parameter_names.index(sizing.size_from)

@@ -89,8 +89,10 @@ class Plan:
         return list(dict.fromkeys(s for a in self.arguments for _, s in a.entries))
 
 
-def make_plan(quantity, fp, fq=None):
-    """The plan for ``quantity`` of families ``fp`` (and ``fq``), explicit dimension."""
+def make_plan(quantity, fp, fq=None, result=None):
+    """The plan for ``quantity`` of families ``fp`` (and ``fq``), explicit
+    dimension; of ``result`` where it is given (one entry's term of a sum
+    over entries, :mod:`klsym.codegen.entries`), else of the derived one."""
     if quantity not in QUANTITIES:
         raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}; got {quantity!r}")
     two = quantity != "entropy"
@@ -130,7 +132,8 @@ def make_plan(quantity, fp, fq=None):
                 plain = sympy.Symbol(s.name)  # without the assumption that decides floor(s) = s
                 constraints.append((sympy.Eq(sympy.floor(plain), plain, evaluate=False),
                                     [owner[s]], f"{s} is an integer"))
-    result = QUANTITIES[quantity](*[f for f, _ in sides])
+    if result is None:
+        result = QUANTITIES[quantity](*[f for f, _ in sides])
     branches, infinite, unreachable = _branches(result)
     title = {"kl": "KL({} || {})", "cross_entropy": "H({}, {})", "entropy": "H({})"}[quantity]
     ordered = _ordered_pairs(constraints)
