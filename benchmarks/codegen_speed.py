@@ -151,12 +151,20 @@ def _time(function, args, repeat=7):
     return best
 
 
+FAMILIES = ("normal", "gamma", "beta", "dirichlet", "poisson", "categorical")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10 ** 6, help="array length (default 10^6)")
     parser.add_argument("--near", type=int, default=300, help="near-equal points for the errors")
     parser.add_argument("--small", type=int, nargs="*", default=[1, 100, 10000],
                         help="short array lengths timed per call (default 1 100 10000)")
+    parser.add_argument("--families", nargs="*", default=list(FAMILIES),
+                        help=f"families to time (default: {' '.join(FAMILIES)})")
+    parser.add_argument("--lengths", type=int, nargs="*", default=[10, 1000, 50000],
+                        help="categorical lengths K timed per entry, and cold first calls "
+                             "(default 10 1000 50000)")
     args = parser.parse_args()
     textbook, torch_kl = _textbook(), _torch()
     print(f"klsym {klsym.__version__}, numpy {np.__version__}, "
@@ -165,7 +173,7 @@ def main():
     print(f"\n{'family':<14}{'klsym ns/el':>12}{'hand ns/el':>12}{'torch ns/el':>12}{'ratio':>7}"
           f"   max rel. error near p = q: klsym / hand / torch{'':>6}klsym-torch ns/el, error"
           f"   near p = q ns/el: klsym / hand")
-    for name in ("normal", "gamma", "beta", "dirichlet", "poisson", "categorical"):
+    for name in args.families:
         ours = klsym.kl_function(name, name)
         data = _ordinary(name, args.size)
         ours(*data)  # build (derivation, series, compile) before timing
@@ -192,17 +200,47 @@ def main():
         print(f"{name:<14}{t_ours:>12.1f}{t_hand:>12.1f}{t_torch:>12.1f}{t_ours / t_hand:>7.2f}"
               f"   {errors[0]:.1e} / {errors[1]:.1e} / {errors[2]:.1e}{ours_torch}"
               f"{t_close:>12.1f} / {t_close_hand:.1f}")
-    _small_arrays(textbook, args.small)
+    _small_arrays(textbook, args.small, args.families)
+    if args.lengths:
+        _lengths(textbook, args.size, args.lengths)
 
 
-def _small_arrays(textbook, sizes):
+def _lengths(textbook, size, lengths):
+    """The categorical at several lengths K: ns per entry on size / K rows
+    (klsym / hand), and the first call in a fresh process with klsym's
+    cache off (derivation, plan, printing; one function serves every K)."""
+    import subprocess
+    import sys
+    print("\ncategorical of K entries: ns per entry, klsym / hand (ordinary; near-equal), "
+          "and a cold first call (fresh process, cache off)")
+    for K in lengths:
+        rows = max(1, size // K)
+        p, q = rng.uniform(0.1, 1, (2, rows, K))
+        p /= p.sum(-1, keepdims=True)
+        q /= q.sum(-1, keepdims=True)
+        near = p * (1 + 1e-9 * rng.standard_normal(p.shape))
+        near /= near.sum(-1, keepdims=True)
+        ours = klsym.kl_function("categorical", "categorical")
+        cells = [_time(f, data) / (rows * K) * 1e9 for data in ((p, q), (p, near))
+                 for f in (ours, textbook["categorical"])]
+        code = ("import time, numpy as np, klsym; t = time.perf_counter(); "
+                "f = klsym.kl_function('categorical', 'categorical'); "
+                f"p = np.full((4, {K}), 1 / {K}); f(p, p[::-1]); print(time.perf_counter() - t)")
+        cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**__import__("os").environ, "KLSYM_CACHE": "0"})
+        first = f"{float(cold.stdout):.1f} s" if cold.returncode == 0 else "failed"
+        print(f"K = {K:<8}{cells[0]:>8.2f} / {cells[1]:.2f}; {cells[2]:.2f} / {cells[3]:.2f}"
+              f"   first call {first}")
+
+
+def _small_arrays(textbook, sizes, families):
     """Microseconds per call on short arrays, where a call's fixed cost (its
     few hundred NumPy calls: validation, the cancellation test, the remainder
     form's helpers) outweighs the work per element."""
     print(f"\nshort arrays, us per call (best of 25): klsym / hand, ordinary pairs; "
           f"the same on near-equal pairs")
     print(f"{'family':<14}" + "".join(f"{f'n = {n}':>26}" for n in sizes))
-    for name in ("normal", "gamma", "beta", "dirichlet", "poisson", "categorical"):
+    for name in families:
         ours = klsym.kl_function(name, name)
         cells = []
         for n in sizes:

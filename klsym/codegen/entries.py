@@ -197,10 +197,16 @@ def _entry_term(quantity, fp, fq, size):
     return terms.pop(), entry, tuple(sums)
 
 
+#: entries per call of the entry function: its results are summed over rows
+#: while they are in cache (10^6 rows of 10 entries: 102 -> 78 ns a row)
+CHUNK = 65536
+
+
 def summed(entries, entry_function):
     """The function of whole vectors: ``entry_function`` on every entry (it
     validates each entry), the equations checked, the sum over the last axis
-    (clamped at 0 for a KL: a sum of rounded terms may dip below it)."""
+    (clamped at 0 for a KL: a sum of rounded terms may dip below it), CHUNK
+    entries at a time."""
     names = entries.vectors
 
     def function(*args, validate=True, **kwargs):
@@ -214,15 +220,28 @@ def summed(entries, entry_function):
         if len(set(lengths.values())) > 1:
             raise ValueError("the vectors' last axes must have one length; got "
                              + ", ".join(f"{k}: {v}" for k, v in lengths.items()))
-        terms = entry_function(*arrays, validate=validate)
-        dtype = numpy.asarray(terms).dtype
-        total = numpy.sum(terms, axis=-1, dtype=numpy.float64)
-        if validate:
-            for name, constant, text in entries.sums:
-                _check_sum(arrays[names.index(name)], constant, text, name, dtype)
+        shape = numpy.broadcast_shapes(*[a.shape for a in arrays])
+        size = shape[-1]
+        rows = [numpy.broadcast_to(a, shape).reshape(-1, size) for a in arrays]
+        total = numpy.empty(len(rows[0]))
+        dtype = None
+        step = max(1, CHUNK // max(size, 1))
+        for start in range(0, len(total), step):
+            chunk = [r[start:start + step] for r in rows]
+            try:  # on one axis: the generated function's fast paths for 1-d blocks
+                terms = entry_function(*[c.reshape(-1) for c in chunk], validate=validate)
+            except ValueError:
+                entry_function(*arrays, validate=validate)  # names the entry by its index
+                raise
+            dtype = terms.dtype
+            total[start:start + step] = _row_sums(terms.reshape(len(chunk[0]), size))
+            if validate:
+                for name, constant, text in entries.sums:
+                    _check_sum(chunk[names.index(name)], constant, text, name, dtype,
+                               start, shape[:-1])
         if entries.quantity == "kl":
-            total = numpy.maximum(total, 0.0)
-        total = total.astype(dtype, copy=False)
+            numpy.maximum(total, 0.0, out=total)
+        total = total.reshape(shape[:-1]).astype(dtype or numpy.float64, copy=False)
         return total[()] if total.ndim == 0 else total
 
     function.__doc__ = (f"{entries.plan.title} for vectors of any length (the last axis), "
@@ -249,18 +268,26 @@ def _bound(names, args, kwargs):
     return [values[n] for n in names]
 
 
-def _check_sum(vector, constant, text, name, dtype):
-    """The entries of ``vector`` sum to ``constant`` up to the rounding of
-    the sum (64 EPS per entry, as the explicit-length functions check)."""
-    total = numpy.sum(vector, axis=-1, dtype=numpy.float64)
+def _row_sums(a):
+    """Sums over the last axis in float64: a product with a vector of ones
+    (numpy's sum over a short last axis is several times slower)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    return a @ numpy.ones(a.shape[-1])
+
+
+def _check_sum(rows, constant, text, name, dtype, offset, shape):
+    """The entries of each of ``rows`` (from row ``offset`` of the arguments'
+    ``shape`` without its last axis) sum to ``constant`` up to the rounding
+    of the sum (64 EPS per entry, as the explicit-length functions check)."""
+    total = _row_sums(rows)
     eps = numpy.finfo(dtype if numpy.issubdtype(dtype, numpy.floating) else numpy.float64).eps
-    ok = numpy.abs(total - float(constant)) <= 64 * eps * vector.shape[-1]
+    ok = numpy.abs(total - float(constant)) <= 64 * eps * rows.shape[-1]
     if numpy.all(ok):
         return
-    index = tuple(int(i) for i in numpy.argwhere(~numpy.asarray(ok))[0])
-    value = total[index] if index else total
+    first = int(numpy.argmin(ok))
+    index = tuple(int(i) for i in numpy.unravel_index(offset + first, shape)) if shape else ()
     where = f" at index {index}" if index else ""
-    raise ValueError(f"{name} must satisfy {text}; got sum({name})={float(value)!r}{where}")
+    raise ValueError(f"{name} must satisfy {text}; got sum({name})={float(total[first])!r}{where}")
 
 
 __all__ = ["Entries", "EntryFamily", "SIZES", "entry_plan", "summed"]
