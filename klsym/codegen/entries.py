@@ -90,9 +90,6 @@ def entry_plan(quantity, fp, fq=None):
         if twin else [(entry, "")]
     if any(f is None for f, _ in sides):
         return None
-    renamed = {}
-    for family, side in sides:
-        renamed.update(family.renaming(side) if side else {s: s for s in family.params})
     plan = make_plan(quantity, *[f for f, _ in sides], result=term)
     # a term may be negative where its sum is not (p_i log(p_i / q_i)): the
     # clamp at 0 is the sum's (see summed)

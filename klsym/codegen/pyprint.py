@@ -9,6 +9,7 @@ from .common import describe, far_apart, near_arguments, shared, summed_sizes, v
 from .floating import (BESSEL_TAIL_SWITCH, EXP1_SWITCH, LARGE_ARGUMENT, TAIL_SWITCH, bessel_ratio_tail,
                        digamma_tail, exp1_scaled, lgamma_tail, logi0_tail, polygamma_lead,
                        polygamma_tail, polygamma_zeta_factor)
+from .printers import _squarings
 
 
 def signature(plan, note):
@@ -389,7 +390,9 @@ def _tail_series(terms):
 
 
 def _power(w, k):
-    return " * ".join([w] * k) if k <= 3 else f"{w}**{k}"
+    """``w**k`` as products: a power of a float array runs ``pow()`` per
+    element in NumPy (3 ns against 0.5 for a few products)."""
+    return " * ".join([w] * k) if k <= 3 else _squarings(w, k)
 
 
 def large_function(printer, large, arguments):
