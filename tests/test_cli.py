@@ -72,6 +72,8 @@ def test_codegen_writes_a_module_that_imports(tmp_path, capsys):
     assert namespace["kl"](0.0, 1.0, 1.0, 1.0) == 0.5
     assert main(["codegen", "categorical", "categorical", "--dim", "3"]) == 0
     assert "def kl(p_p, p_q" in capsys.readouterr().out
+    assert main(["codegen", "categorical", "categorical"]) == 0  # one module, every length
+    assert "for vectors of any length K" in capsys.readouterr().out
     assert main(["codegen", "gamma"]) == 2  # a KL needs two families
 
 

@@ -548,8 +548,6 @@ def test_invalid_input_names_parameter_constraint_and_value():
         categorical([0.5, 0.5], [0.25, 0.25, 0.5])
     with pytest.raises(ValueError, match="p_p must be a vector"):
         categorical(0.5, [0.5, 0.5])
-    with pytest.raises(TypeError, match="no argument 'q'; the arguments are p_p, p_q"):
-        categorical([0.5, 0.5], q=[0.5, 0.5])
     dirichlet = codegen.kl_function("dirichlet", "dirichlet")
     with pytest.raises(ValueError, match=r"alpha_p must satisfy alpha3_p > 0; got alpha3_p=0.0"):
         dirichlet([1.0, 2.0, 0.0], [1.0, 1.0, 1.0])
@@ -600,6 +598,41 @@ def test_standalone_module_runs_without_klsym(tmp_path):
                           cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_standalone_module_of_any_length_runs_without_klsym(tmp_path):
+    """``source("categorical", "categorical")`` without a dimension: one
+    module for every length, run where klsym cannot be imported, against
+    mpmath's ``sum p log(p / q) - p + q`` on ordinary and near-equal rows
+    of 5 and 300 entries."""
+    import mpmath
+    (tmp_path / "kl_categorical.py").write_text(codegen.source("categorical", "categorical"))
+    rng = np.random.default_rng(11)
+    rows = []
+    for length in (5, 300):
+        p, q = rng.uniform(0.05, 1, (2, length))
+        near = p * (1 + 1e-10 * rng.standard_normal(length))
+        rows += [(p / p.sum(), q / q.sum()), (p / p.sum(), near / near.sum())]
+    rows = [(a.tolist(), b.tolist()) for a, b in rows]
+    with mpmath.workdps(60):
+        expected = [float(mpmath.fsum(x * mpmath.log(x / y) - x + y for x, y in
+                                      zip(map(mpmath.mpf, a), map(mpmath.mpf, b)))) for a, b in rows]
+    script = textwrap.dedent(f"""
+        import sys
+        sys.modules["klsym"] = None  # make sure the module does not need klsym
+        sys.path.insert(0, {str(tmp_path)!r})
+        import kl_categorical
+        for (p, q), value in zip({rows!r}, {expected!r}):
+            ours = kl_categorical.kl(p, q)
+            assert abs(ours - value) <= 1e-13 * abs(value), (ours, value)
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+    with pytest.raises(TypeError, match="dirichlet needs dim= for a standalone module"):
+        codegen.source("dirichlet", "dirichlet")
 
 
 #: points with shapes of 1e5 to 4e7, where log-gamma and digamma terms of up

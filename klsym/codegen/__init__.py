@@ -100,9 +100,14 @@ def source(p_family, q_family=None, backend="numpy", quantity="kl", dim=None):
     """
     _check_backend(backend, BACKENDS)
     fp, fq = _family(p_family, dim), _family(q_family, dim) if q_family is not None else None
-    for f in (fp, fq):
-        if isinstance(f, DimensionalFamily):
-            raise TypeError(f"{f.name} needs dim= for a standalone module")
+    if any(isinstance(f, DimensionalFamily) for f in (fp, fq)):
+        found = _entry_plan(quantity, fp, fq) if backend == "numpy" else None
+        if found is None:
+            name = next(f.name for f in (fp, fq) if isinstance(f, DimensionalFamily))
+            raise TypeError(f"{name} needs dim= for a standalone module"
+                            + (" (one module for every length: backend='numpy')"
+                               if backend != "numpy" and _entry_plan(quantity, fp, fq) else ""))
+        return _summed_source(found, fp, fq)
     return _source(quantity, fp, fq, backend)
 
 
@@ -180,24 +185,35 @@ def _compiled(quantity, fp, fq, backend="numpy"):
 
 
 @lru_cache(maxsize=None)
+def _entry_plan(quantity, fp, fq):
+    """:func:`~klsym.codegen.entries.entry_plan` of dimensional families, else None."""
+    if not all(isinstance(f, DimensionalFamily) for f in (fp, fq) if f is not None):
+        return None
+    return entries.entry_plan(quantity, fp, fq)
+
+
+@lru_cache(maxsize=None)
 def _summed(quantity, fp, fq, backend):
     """One function for every length where ``quantity`` is one term summed
     over the entries of vectors (:mod:`klsym.codegen.entries`), else None."""
-    if backend != "numpy" or not all(isinstance(f, DimensionalFamily) for f in (fp, fq) if f):
-        return None
-    found = entries.entry_plan(quantity, fp, fq)
+    found = _entry_plan(quantity, fp, fq) if backend == "numpy" else None
     if found is None:
         return None
-    key = cache.make_key("codegen-entries", backend, quantity, found.key)
+    text = _summed_source(found, fp, fq)
+    module = types.ModuleType(f"klsym_generated_{quantity}")
+    exec(compile(text, module.__name__, "exec"), module.__dict__)  # noqa: S102 - our own printed source
+    function = getattr(module, quantity)
+    function.source, function.entries = text, found
+    return function
+
+
+def _summed_source(found, fp, fq):
+    key = cache.make_key("codegen-summed", found.quantity, found.key)
     text = cache.load_text(key)
     if text is None:
-        text = numpy_backend.module_source(found.plan, _accuracy(fp, fq))
+        text = numpy_backend.summed_source(found, _accuracy(fp, fq))
         cache.store_text(key, text)
-    module = types.ModuleType(f"klsym_generated_entries_{quantity}")
-    exec(compile(text, module.__name__, "exec"), module.__dict__)  # noqa: S102 - our own printed source
-    function = entries.summed(found, getattr(module, quantity))
-    function.source = text
-    return function
+    return text
 
 
 def _per_dimension(quantity, fp, fq, backend):

@@ -12,16 +12,18 @@ one expression of the i-th entries summed over i at both, and every
 constraint is either one entry's (``p_i > 0``) or a sum of a vector's
 entries equal to a constant (``sum_i p_i = 1``), the plan is made for one
 entry: the closed form, its series near ``p = q``, its remainder form, as
-for a family of scalars.  The function evaluates it on every entry at once
-and sums over the last axis; the sum's terms, each a KL of the entries as
-measures, are nonnegative near ``p = q``, so the sum loses nothing to
+for a family of scalars.  :func:`~klsym.codegen.numpy_backend.summed_source`
+prints the module: the term on every entry of a block of rows at once,
+summed over the last axis; where a row's sum cancelled, each of its entries
+whose own term cancelled takes the entry's remainder form or series, and
+the row is summed again.  The terms of the categorical KL, each a KL of the
+entries as measures, are nonnegative, so that sum loses nothing to
 cancellation.  Nothing here names a family.
 """
 
 from dataclasses import dataclass
 from functools import cached_property
 
-import numpy
 import sympy
 
 from ..derive import cross_entropy, entropy, kl
@@ -91,8 +93,11 @@ def entry_plan(quantity, fp, fq=None):
     if any(f is None for f, _ in sides):
         return None
     plan = make_plan(quantity, *[f for f, _ in sides], result=term)
+    if len(plan.branches) != 1 or plan.branches[0][0] != sympy.true or plan.large \
+            or plan.infinite != sympy.false or plan.open != sympy.false:
+        return None  # what the module of sums prints: one closed form everywhere
     # a term may be negative where its sum is not (p_i log(p_i / q_i)): the
-    # clamp at 0 is the sum's (see summed)
+    # clamp at 0 is the sum's (NONNEGATIVE_SUM of the module)
     plan.nonnegative = False
     return Entries(quantity, plan, tuple(a.name for a in plan.arguments), sums)
 
@@ -194,97 +199,4 @@ def _entry_term(quantity, fp, fq, size):
     return terms.pop(), entry, tuple(sums)
 
 
-#: entries per call of the entry function: its results are summed over rows
-#: while they are in cache (10^6 rows of 10 entries: 102 -> 78 ns a row)
-CHUNK = 65536
-
-
-def summed(entries, entry_function):
-    """The function of whole vectors: ``entry_function`` on every entry (it
-    validates each entry), the equations checked, the sum over the last axis
-    (clamped at 0 for a KL: a sum of rounded terms may dip below it), CHUNK
-    entries at a time."""
-    names = entries.vectors
-
-    def function(*args, validate=True, **kwargs):
-        values = _bound(names, args, kwargs)
-        arrays = [numpy.asarray(v) for v in values]
-        for name, a in zip(names, arrays):
-            if a.ndim == 0:
-                raise ValueError(f"{name} must be a vector (its last axis holds the entries); "
-                                 f"got {a.item()!r}")
-        lengths = {name: a.shape[-1] for name, a in zip(names, arrays)}
-        if len(set(lengths.values())) > 1:
-            raise ValueError("the vectors' last axes must have one length; got "
-                             + ", ".join(f"{k}: {v}" for k, v in lengths.items()))
-        shape = numpy.broadcast_shapes(*[a.shape for a in arrays])
-        size = shape[-1]
-        rows = [numpy.broadcast_to(a, shape).reshape(-1, size) for a in arrays]
-        total = numpy.empty(len(rows[0]))
-        dtype = None
-        step = max(1, CHUNK // max(size, 1))
-        for start in range(0, len(total), step):
-            chunk = [r[start:start + step] for r in rows]
-            try:  # on one axis: the generated function's fast paths for 1-d blocks
-                terms = entry_function(*[c.reshape(-1) for c in chunk], validate=validate)
-            except ValueError:
-                entry_function(*arrays, validate=validate)  # names the entry by its index
-                raise
-            dtype = terms.dtype
-            total[start:start + step] = _row_sums(terms.reshape(len(chunk[0]), size))
-            if validate:
-                for name, constant, text in entries.sums:
-                    _check_sum(chunk[names.index(name)], constant, text, name, dtype,
-                               start, shape[:-1])
-        if entries.quantity == "kl":
-            numpy.maximum(total, 0.0, out=total)
-        total = total.reshape(shape[:-1]).astype(dtype or numpy.float64, copy=False)
-        return total[()] if total.ndim == 0 else total
-
-    function.__doc__ = (f"{entries.plan.title} for vectors of any length (the last axis), "
-                        f"broadcasting; arguments {', '.join(names)}.\n\n"
-                        f"Sum over the entries of\n\n    {entries.plan.formula}\n")
-    function.entries = entries
-    return function
-
-
-def _bound(names, args, kwargs):
-    """The arguments in order, from positions and keywords."""
-    if len(args) > len(names):
-        raise TypeError(f"takes {len(names)} arguments ({', '.join(names)}); got {len(args)}")
-    values = dict(zip(names, args))
-    for key, value in kwargs.items():
-        if key not in names:
-            raise TypeError(f"no argument {key!r}; the arguments are {', '.join(names)}")
-        if key in values:
-            raise TypeError(f"argument {key!r} given twice")
-        values[key] = value
-    missing = [n for n in names if n not in values]
-    if missing:
-        raise TypeError(f"missing {', '.join(missing)} (the arguments are {', '.join(names)})")
-    return [values[n] for n in names]
-
-
-def _row_sums(a):
-    """Sums over the last axis in float64: a product with a vector of ones
-    (numpy's sum over a short last axis is several times slower)."""
-    a = numpy.asarray(a, dtype=numpy.float64)
-    return a @ numpy.ones(a.shape[-1])
-
-
-def _check_sum(rows, constant, text, name, dtype, offset, shape):
-    """The entries of each of ``rows`` (from row ``offset`` of the arguments'
-    ``shape`` without its last axis) sum to ``constant`` up to the rounding
-    of the sum (64 EPS per entry, as the explicit-length functions check)."""
-    total = _row_sums(rows)
-    eps = numpy.finfo(dtype if numpy.issubdtype(dtype, numpy.floating) else numpy.float64).eps
-    ok = numpy.abs(total - float(constant)) <= 64 * eps * rows.shape[-1]
-    if numpy.all(ok):
-        return
-    first = int(numpy.argmin(ok))
-    index = tuple(int(i) for i in numpy.unravel_index(offset + first, shape)) if shape else ()
-    where = f" at index {index}" if index else ""
-    raise ValueError(f"{name} must satisfy {text}; got sum({name})={float(total[first])!r}{where}")
-
-
-__all__ = ["Entries", "EntryFamily", "SIZES", "entry_plan", "summed"]
+__all__ = ["Entries", "EntryFamily", "SIZES", "entry_plan"]

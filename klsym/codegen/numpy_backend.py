@@ -581,8 +581,8 @@ def _width(plan):
     return max([len(a.entries) for a in plan.arguments] + [1])
 
 
-def _header(plan, accuracy, large, remainder):
-    return f'''"""{documentation(plan, accuracy, large=bool(large), remainder=remainder)}"""
+def _header(plan, accuracy, large, remainder, summed=None):
+    return f'''"""{documentation(plan, accuracy, large=bool(large), remainder=remainder, summed=summed)}"""
 
 import numpy
 import scipy.special
@@ -724,3 +724,163 @@ def _no_closed_form(mask, condition, offset):
 
 
 '''
+
+
+#: helpers of a module over vectors of any length (:func:`summed_source`)
+SUMMED_HELPERS = r'''
+
+def _vectors(**vectors):
+    """Each argument a vector (its last axis the entries), all of one length."""
+    for name, v in vectors.items():
+        if numpy.ndim(v) == 0:
+            raise ValueError(f"{name} must be a vector (its last axis holds the entries); "
+                             f"got {v.item()!r}")
+    lengths = {name: numpy.shape(v)[-1] for name, v in vectors.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError("the vectors' last axes must have one length; got "
+                         + ", ".join(f"{k}: {v}" for k, v in lengths.items()))
+
+
+def _gather_rows(candidates, suspect, offset, terms, size, plain, args):
+    """Keep the rows of a block whose sum over entries cancelled: their flat
+    indices, and for each of their entries the term's value, the size of its
+    terms (with, then without, what their sums of several terms may round
+    to) and the series' arguments, as ``(rows, K)`` arrays."""
+    row = suspect.size // suspect.shape[0] if suspect.shape else 1
+    where = numpy.flatnonzero(suspect) + offset * row
+    shape = suspect.shape + terms[0].shape[-1:]
+    if suspect.all():  # every row (near-equal pairs): the block as it is, no copy
+        pick = lambda a: numpy.broadcast_to(a, shape).reshape(-1, shape[-1])  # noqa: E731
+    else:
+        pick = lambda a: numpy.broadcast_to(a, shape)[suspect]  # noqa: E731
+    value = pick(terms[0])
+    for t in terms[1:]:
+        value = value + pick(t)
+    candidates.append((where, value, pick(size), pick(plain), [pick(a) for a in args]))
+
+
+def _near_rows(flat, candidates):
+    """The rows whose sum over entries cancelled: each of their entries whose
+    own term cancelled through _near_group (its remainder form and series
+    where they are better), then the rows summed again (never below 0 for a
+    divergence)."""
+    for where, value, size, plain, args in candidates:
+        entries, size = value.reshape(-1), size.reshape(-1)
+        cancelled = numpy.flatnonzero(entries < CANCELLED * size)
+        if cancelled.size:
+            _near_group(entries, cancelled, size[cancelled], plain.reshape(-1)[cancelled],
+                        [a.reshape(-1)[cancelled] for a in args], None)
+        total = value @ numpy.ones(value.shape[-1])
+        flat[where] = numpy.maximum(total, 0.0) if NONNEGATIVE_SUM else total
+'''
+
+
+def summed_source(found, accuracy=None):
+    """Python source of a module defining ``<quantity>(...)`` of vectors of
+    any length (the last axis) from ``found``, an
+    :class:`~klsym.codegen.entries.Entries`: the plan of one entry's term,
+    evaluated on every entry of a block of rows at once and summed as a
+    product with ones.  Where a row's sum cancelled (EPS times the size of
+    its entries' terms above LOST of it), each of its entries goes through
+    the remainder form and the series of the entry's plan, and the row is
+    summed again; the equations of the vectors (entries summing to 1) are
+    checked row by row."""
+    plan = found.plan
+    printer = make_printer("numpy")
+    code = printer.doprint
+    branches, series_terms, ratios = prepared(plan, "numpy")
+    names = [a.name for a in plan.arguments]
+    near_args = near_arguments(plan, series_terms)
+    remainder = remainder_form(plan, "numpy", near_args.split(", "))
+    near = plan.series is not None or remainder is not None
+    (_, closed), = branches
+    terms = closed.as_ordered_terms()
+    listed = ", ".join(names)
+
+    body = [f"def {plan.quantity}({listed}, *, validate=True):",
+            f'    """{plan.title} for vectors of any length K (the last axis holds the',
+            "    entries; broadcasting over the others).",
+            "",
+            f"    Parameters are {listed}, each a vector of the same length on its last axis.",
+            "    NumPy arrays, float32 in gives float32 out; vectors give a scalar.",
+            "    With validate=False invalid parameters are not checked (the result is",
+            "    then NaN or meaningless there).",
+            '    """',
+            f"    ({listed},), dtype = _inputs({listed},)",
+            f"    _vectors({', '.join(f'{n}={n}' for n in names)})",
+            f"    shape = numpy.broadcast_shapes({', '.join(f'{n}.shape' for n in names)})",
+            f"    vectors = [numpy.broadcast_to(v, shape) for v in ({listed},)]",
+            "    out = numpy.empty(shape[:-1])",
+            "    candidates = []  # rows whose sum over entries cancelled, from every block",
+            "    for offset, rows in _blocks(out.shape, shape[-1]):",
+            "        _evaluate(out[rows], *[v[rows] for v in vectors], validate=validate, "
+            "offset=offset, eps=numpy.finfo(dtype[0]).eps, candidates=candidates)"]
+    if near:
+        body += ["    if candidates:",
+                 "        with numpy.errstate(all='ignore'):",
+                 "            _near_rows(out.reshape(-1), candidates)"]
+    body += ["    return _output(out, (dtype[0], out.ndim == 0))",
+             "", "",
+             f"def _evaluate(out, {listed}, validate, offset, eps, candidates):",
+             '    """The result for one block of rows, written into ``out``."""']
+    checks = validation(plan, printer, "        ", extra=", offset", arrays=False, bounds=True)
+    for name, constant, text in found.sums:
+        checks.append(f"        total = {name} @ numpy.ones({name}.shape[-1])")
+        checks.append(f"        _require(_close(total, {code(constant)}, {name}.shape[-1], eps), "
+                      f"{text!r}, [{name!r}], {{'sum({name})': total}}, offset)")
+    if checks:
+        body += ["    if validate:"] + checks
+    body.append("    with numpy.errstate(all='ignore'):")
+    for d, (q, p) in plan.differences.items():
+        body.append(f"        {d.name} = {q.name} - {p.name}")
+    body += [f"        t{i} = {code(term)}" for i, term in enumerate(terms)]
+    body.append(f"        ones = numpy.ones({names[0]}.shape[-1])")
+    parts = [f"t{i} @ ones" for i in range(len(terms))]
+    if len(parts) > 1:
+        body.append(f"        numpy.add({parts[0]}, {parts[1]}, out=out)")
+        body += [f"        out += {part}" for part in parts[2:]]
+    else:
+        body.append(f"        out[...] = {parts[0]}")
+    if near:
+        # each entry's size of terms, as the entry's own module estimates it;
+        # a row cancelled where its sum is small against theirs
+        sizes, sums = term_sizes(terms, code), summed_sizes(terms, code)
+        body.append(f"        size = {sizes[0]}")
+        body += [f"        size += {part}" for part in sizes[1:]]
+        if sums:
+            body.append("        plain = size.copy()")
+            body += [f"        size += {part}" for part in sums]
+        else:
+            body.append("        plain = size")
+        body += ["        suspect = out < CANCELLED * (size @ ones)",
+                 "        if suspect.any():",
+                 f"            _gather_rows(candidates, suspect, offset, "
+                 f"({', '.join(f't{i}' for i in range(len(terms)))},), size, plain, ({near_args},))"]
+        body += ["", ""] + NEAR_EQUAL.rstrip("\n").splitlines()
+        if plan.series is not None:
+            body += SERIES_WHERE_BETTER.rstrip("\n").splitlines()
+            body += series_functions(plan, printer, series_terms, ratios, "numpy.where", None,
+                                     masked=True)
+        else:
+            body += NO_SERIES
+        body += remainder_function(remainder, code, near_args)
+        body += SUMMED_HELPERS.rstrip("\n").splitlines()
+    else:
+        body += SUMMED_HELPERS.rstrip("\n").split("\n\n\ndef _gather_rows")[0].splitlines()
+    body += tail_helpers(TAIL_NAMES, [closed] + list(series_terms) + list(ratios))
+    if any("_lgamma_remainder(" in line for line in body):
+        body += LGAMMA_REMAINDER
+    if any("_log1pmx(" in line for line in body):
+        body += LOG1PMX
+    if any("_expm1mx(" in line for line in body):
+        body += EXPM1MX
+    if any("_log1p(" in line for line in body):
+        body += LOG1P
+    header = _header(plan, accuracy, None, remainder is not None,
+                     summed=[text for _, _, text in found.sums])
+    old = f"NONNEGATIVE = {plan.nonnegative!r}  # a divergence: rounding never makes it negative\n"
+    assert old in header
+    header = header.replace(old, f"NONNEGATIVE = {plan.nonnegative!r}  # one entry's term may be negative\n"
+                            f"NONNEGATIVE_SUM = {found.quantity == 'kl'!r}  # a divergence: "
+                            "the sum over entries is never negative\n")
+    return header + "\n".join(body) + "\n"
