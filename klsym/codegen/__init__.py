@@ -101,13 +101,12 @@ def source(p_family, q_family=None, backend="numpy", quantity="kl", dim=None):
     _check_backend(backend, BACKENDS)
     fp, fq = _family(p_family, dim), _family(q_family, dim) if q_family is not None else None
     if any(isinstance(f, DimensionalFamily) for f in (fp, fq)):
-        found = _entry_plan(quantity, fp, fq) if backend == "numpy" else None
+        found = _entry_plan(quantity, fp, fq) if backend in CALLABLE else None
         if found is None:
             name = next(f.name for f in (fp, fq) if isinstance(f, DimensionalFamily))
             raise TypeError(f"{name} needs dim= for a standalone module"
-                            + (" (one module for every length: backend='numpy')"
-                               if backend != "numpy" and _entry_plan(quantity, fp, fq) else ""))
-        return _summed_source(found, fp, fq)
+                            + (f" in {backend}" if _entry_plan(quantity, fp, fq) else ""))
+        return _summed_source(found, fp, fq, backend)
     return _source(quantity, fp, fq, backend)
 
 
@@ -196,10 +195,10 @@ def _entry_plan(quantity, fp, fq):
 def _summed(quantity, fp, fq, backend):
     """One function for every length where ``quantity`` is one term summed
     over the entries of vectors (:mod:`klsym.codegen.entries`), else None."""
-    found = _entry_plan(quantity, fp, fq) if backend == "numpy" else None
+    found = _entry_plan(quantity, fp, fq)
     if found is None:
         return None
-    text = _summed_source(found, fp, fq)
+    text = _summed_source(found, fp, fq, backend)
     module = types.ModuleType(f"klsym_generated_{quantity}")
     exec(compile(text, module.__name__, "exec"), module.__dict__)  # noqa: S102 - our own printed source
     function = getattr(module, quantity)
@@ -207,11 +206,13 @@ def _summed(quantity, fp, fq, backend):
     return function
 
 
-def _summed_source(found, fp, fq):
-    key = cache.make_key("codegen-summed", found.quantity, found.key)
+def _summed_source(found, fp, fq, backend):
+    key = cache.make_key("codegen-summed", backend, found.quantity, found.key)
     text = cache.load_text(key)
     if text is None:
-        text = numpy_backend.summed_source(found, _accuracy(fp, fq))
+        accuracy = _accuracy(fp, fq)
+        text = numpy_backend.summed_source(found, accuracy) if backend == "numpy" else \
+            array_backend.summed_source(found, backend, accuracy)
         cache.store_text(key, text)
     return text
 

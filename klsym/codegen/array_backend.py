@@ -362,9 +362,11 @@ def _remainder_selection(plan, args):
             "        use = use & _selection(lambda: EPS * magnitude > LOST * abs(out))"]
 
 
-def module_source(plan, backend, accuracy=None):
+def module_source(plan, backend, accuracy=None, summed=None):
     """Python source of a ``backend`` ("torch" or "jax") module defining
-    ``<quantity>(...)`` for ``plan``."""
+    ``<quantity>(...)`` for ``plan`` (with ``summed``, the texts of the
+    vectors' equations, its documentation is that of a sum over entries:
+    :func:`summed_source`)."""
     printer = make_printer(backend)
     code = printer.doprint
     branches, series_terms, ratios = prepared(plan, backend)
@@ -460,8 +462,65 @@ def module_source(plan, backend, accuracy=None):
     body += tail_helpers(TAIL_NAMES[backend], [e for _, e in branches] + ([large[1]] if large else [])
                          + list(near_large[1] if near_large else []))
     body += _remainder_helpers(TAIL_NAMES[backend], body)
-    header = (f'"""{documentation(plan, accuracy, NOTES[backend], bool(large), remainder is not None)}"""\n{PRELUDES[backend]}\n'
+    text = documentation(plan, accuracy, NOTES[backend], bool(large), remainder is not None, summed)
+    header = (f'"""{text}"""\n{PRELUDES[backend]}\n'
               f"SERIES_BELOW = {plan.switch!r}\nCANCELLED = {CANCELLED!r}\nLOST = {LOST!r}\n"
               f"FAR_APART = {FAR_APART!r}\nEPS = {EPS!r}\nCONVERGES = {CONVERGES!r}\n"
               f"ORDER = {plan.series.order if plan.series is not None else 0!r}\n\n\n")
     return header + "\n".join(body) + "\n"
+
+
+#: the vectors of a module of sums over entries (:func:`summed_source`)
+_VECTORS = '''
+
+def _vectors(**vectors):
+    """Each argument a vector (its last axis the entries), all of one length."""
+    for name, v in vectors.items():
+        if v.ndim == 0:
+            raise ValueError(f"{name} must be a vector (its last axis holds the entries); "
+                             f"got {v.item()!r}")
+    lengths = {name: v.shape[-1] for name, v in vectors.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError("the vectors' last axes must have one length; got "
+                         + ", ".join(f"{k}: {v}" for k, v in lengths.items()))
+'''
+
+
+def summed_source(found, backend, accuracy=None):
+    """Python source of a ``backend`` module defining ``<quantity>(...)`` of
+    vectors of any length (the last axis) from ``found``, an
+    :class:`~klsym.codegen.entries.Entries`: the module of one entry's term
+    (its function renamed ``_entry``), evaluated on every entry at once with
+    its own cancellation test, remainder form and series per entry, then
+    summed over the last axis; the vectors' equations checked on the sums."""
+    plan = found.plan
+    text = module_source(plan, backend, accuracy, summed=[t for _, _, t in found.sums])
+    entry = f"def {plan.quantity}("
+    assert text.count(entry) == 1
+    text = text.replace(entry, "def _entry(")
+    names = [a.name for a in plan.arguments]
+    listed = ", ".join(names)
+    lines = ["", "", f"def {plan.quantity}({listed}, *, validate=True):",
+             f'    """{plan.title} for vectors of any length K (the last axis holds the',
+             "    entries; broadcasting over the others): _entry summed over the entries.",
+             "",
+             f"    Parameters are {listed}, each a vector of the same length on its last axis.",
+             f"    {NOTES[backend]}",
+             "    With validate=False invalid parameters are not checked (the result is",
+             "    then NaN or meaningless there).",
+             '    """',
+             f"    ({listed},), dtype = _inputs({listed},)",
+             f"    _vectors({', '.join(f'{n}={n}' for n in names)})",
+             "    # each entry checked (and named by its index) first, then each vector's sum",
+             f"    terms = _entry({listed}, validate=validate)"]
+    if found.sums:
+        lines += ["    if validate:", "        eps = _eps(dtype)"]
+        for name, constant, text_ in found.sums:
+            lines += [f"        total = {name}.sum(-1)",
+                      f"        _require(_close(total, {constant}, {name}.shape[-1], eps), {text_!r}, "
+                      f"[{name!r}], {{'sum({name})': total}})"]
+    lines.append("    total = terms.sum(-1)")
+    if found.quantity == "kl":
+        lines.append("    total = _nonnegative(total)  # a divergence: the sum is never negative")
+    lines.append("    return _output(total, dtype)")
+    return text + "\n".join(lines) + "\n" + _VECTORS
