@@ -136,7 +136,7 @@ def _entry_family(dimensional, size):
     return EntryFamily(family.name, dimensional.title, tuple(params.values()), constraints)
 
 
-def _sums(family, size, suffix):
+def _sums(family, suffix):
     """``(argument, constant, text)`` for each equation of ``family``, each
     a sum of one vector's entries equal to a constant; None if another."""
     out = []
@@ -165,15 +165,14 @@ def _entry_term(quantity, fp, fq, size):
     where, to_entry, sums = {}, {}, []
     for family, side in explicit:
         vectors = _vectors(family, size)
-        found = _sums(family, size, side)
+        found = _sums(family, side)
         if vectors is None or found is None:
             return None
         sums += found
         rename = family.renaming(side) if side else {s: s for s in family.params}
         for s, (name, i) in vectors.items():
             where[rename[s]] = i
-            plain = sympy.Symbol(name, **s.assumptions0)
-            to_entry[rename[s]] = sympy.Symbol(f"{name}_{side}", **s.assumptions0) if side else plain
+            to_entry[rename[s]] = sympy.Symbol(f"{name}_{side}" if side else name, **s.assumptions0)
     result = _DERIVE[quantity](*[f for f, _ in explicit])
     if isinstance(result, sympy.Piecewise) or result.has(sympy.Integral, sympy.Sum, sympy.oo,
                                                            sympy.zoo, sympy.nan):
