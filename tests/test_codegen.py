@@ -521,6 +521,28 @@ def test_sums_over_entries_only_where_they_are():
         assert not hasattr(codegen.kl_function(name, name), "entries")
 
 
+def test_large_argument_series_within_its_budget(monkeypatch):
+    """The series for large polygamma arguments gets LARGE_SERIES_SECONDS:
+    multiplied out, its leading parts grow with the number of parameters
+    (the Dirichlet's took 80 s at K = 5 and more than 10 minutes at K = 10).
+    Beyond the budget the plan keeps the plain series for large arguments
+    too, and the function still holds the target at ordinary and near-equal
+    shapes (against mpmath)."""
+    import types
+    from klsym.codegen import numpy_backend, plan as planning
+    f = klsym.family("gamma")
+    assert planning.make_plan("kl", f, f).large_series is not None
+    monkeypatch.setattr(planning, "LARGE_SERIES_SECONDS", 0.05)
+    plan = planning.make_plan("kl", f, f)
+    assert plan.large_series is None and plan.series is not None
+    module = types.ModuleType("without_large_series")
+    exec(numpy_backend.module_source(plan), module.__dict__)  # noqa: S102 - printed by klsym
+    for p, q in [((2.0, 3.0), (0.5, 1.0)), ((1.7, 0.9), (1.7 * (1 + 1e-9), 0.9))]:
+        exact = [dict(zip(("alpha", "beta"), map(Fraction, v))) for v in (p, q)]
+        reference = ref_kl("gamma", exact[0], "gamma", exact[1])
+        assert relative_error(module.kl(*p, *q), reference) < SAME_FAMILY_TARGET
+
+
 # -- invalid input ---------------------------------------------------------
 def test_invalid_input_names_parameter_constraint_and_value():
     kl = codegen.kl_function("normal", "normal")

@@ -41,6 +41,11 @@ REMAINDER_SECONDS = 60
 #: term, and how many of the first terms are factored
 FACTOR_SECONDS = 5
 FACTORED_TERMS = 4
+#: seconds for the whole large-argument series (its leading parts multiplied
+#: out grow with the number of parameters: the Dirichlet's at K = 5 took 80
+#: s, at K = 10 more than 10 minutes); beyond, the plain series serves large
+#: arguments too
+LARGE_SERIES_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -465,16 +470,27 @@ def _add_series(plan, family, closed):
     plan.series = NearEqualSeries(tuple(for_floats(t) for t in series.terms),
                                   series.differences, series.order, series.first_order)
     plan.switch = switch_point(series.order)
+    try:
+        with time_budget(LARGE_SERIES_SECONDS, route="series"):
+            plan.large_series = _large_series(series)
+    except DerivationError:
+        pass  # the plain series serves large arguments too, with fewer digits there
+
+
+def _large_series(series):
+    """``(condition, NearEqualSeries)`` of ``series`` with each polygamma and
+    Bessel function of a large argument split into leading part and tail,
+    or None where it has none."""
     large = large_series_terms(series.terms)
-    if large is not None:
-        large, arguments = large
-        condition = sympy.Or(*[x >= LARGE_ARGUMENT for x in arguments])
-        # the leading terms carry the cancellation (and decide the switch);
-        # the later ones are smaller by powers of the relative differences
-        large = [_factored(t) if k < FACTORED_TERMS else t for k, t in enumerate(large)]
-        plan.large_series = (condition, NearEqualSeries(tuple(for_floats(t) for t in large),
-                                                        series.differences, series.order,
-                                                        series.first_order))
+    if large is None:
+        return None
+    large, arguments = large
+    condition = sympy.Or(*[x >= LARGE_ARGUMENT for x in arguments])
+    # the leading terms carry the cancellation (and decide the switch);
+    # the later ones are smaller by powers of the relative differences
+    large = [_factored(t) if k < FACTORED_TERMS else t for k, t in enumerate(large)]
+    return condition, NearEqualSeries(tuple(for_floats(t) for t in large), series.differences,
+                                      series.order, series.first_order)
 
 
 def _remainder(plan):
