@@ -207,10 +207,10 @@ def _summed(quantity, fp, fq, backend):
 
 
 def _summed_source(found, fp, fq, backend):
-    key = cache.make_key("codegen-summed", backend, found.quantity, found.key)
+    accuracy = _accuracy(fp, fq)  # a user's family is not verified: part of the key
+    key = cache.make_key("codegen-summed", backend, found.quantity, found.key, accuracy)
     text = cache.load_text(key)
     if text is None:
-        accuracy = _accuracy(fp, fq)
         text = numpy_backend.summed_source(found, accuracy) if backend == "numpy" else \
             array_backend.summed_source(found, backend, accuracy)
         cache.store_text(key, text)

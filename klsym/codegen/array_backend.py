@@ -17,7 +17,7 @@ from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, 
 from .floating import (EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, atanh_terms, expm1mx_terms,
                        stirling_remainders)
 from .printers import printer as make_printer, zeta_polygamma
-from .pyprint import (entries, large_function, remainder_function, series_functions,
+from .pyprint import (VECTORS_HELPER, entries, large_function, remainder_function, series_functions,
                       signature, tail_helpers, validation)
 
 _TORCH_PRELUDE = '''
@@ -470,22 +470,6 @@ def module_source(plan, backend, accuracy=None, summed=None):
     return header + "\n".join(body) + "\n"
 
 
-#: the vectors of a module of sums over entries (:func:`summed_source`)
-_VECTORS = '''
-
-def _vectors(**vectors):
-    """Each argument a vector (its last axis the entries), all of one length."""
-    for name, v in vectors.items():
-        if v.ndim == 0:
-            raise ValueError(f"{name} must be a vector (its last axis holds the entries); "
-                             f"got {v.item()!r}")
-    lengths = {name: v.shape[-1] for name, v in vectors.items()}
-    if len(set(lengths.values())) > 1:
-        raise ValueError("the vectors' last axes must have one length; got "
-                         + ", ".join(f"{k}: {v}" for k, v in lengths.items()))
-'''
-
-
 def summed_source(found, backend, accuracy=None):
     """Python source of a ``backend`` module defining ``<quantity>(...)`` of
     vectors of any length (the last axis) from ``found``, an
@@ -523,4 +507,4 @@ def summed_source(found, backend, accuracy=None):
     if found.quantity == "kl":
         lines.append("    total = _nonnegative(total)  # a divergence: the sum is never negative")
     lines.append("    return _output(total, dtype)")
-    return text + "\n".join(lines) + "\n" + _VECTORS
+    return text + "\n".join(lines + VECTORS_HELPER) + "\n"

@@ -15,7 +15,7 @@ from .common import (CANCELLED, CONVERGES, EPS, FAR_APART, LOST, documentation, 
                      near_arguments, prepared, remainder_form, summed_sizes, term_sizes, vector_entries)
 from .floating import EXPM1MX_COEFFICIENTS, STIRLING_SHIFT, rounding_floor, rounding_weight, stirling_remainders
 from .printers import printer as make_printer, zeta_polygamma
-from .pyprint import (entries, large_function, remainder_function, series_functions,
+from .pyprint import (VECTORS_HELPER, entries, large_function, remainder_function, series_functions,
                       signature, symmetric, tail_helpers, validation, vector_bounds)
 
 #: the functions the helpers of the large-argument form call
@@ -739,19 +739,8 @@ def _no_closed_form(mask, condition, offset):
 
 
 #: helpers of a module over vectors of any length (:func:`summed_source`)
+#: whose rows may cancel
 SUMMED_HELPERS = r'''
-
-def _vectors(**vectors):
-    """Each argument a vector (its last axis the entries), all of one length."""
-    for name, v in vectors.items():
-        if numpy.ndim(v) == 0:
-            raise ValueError(f"{name} must be a vector (its last axis holds the entries); "
-                             f"got {v.item()!r}")
-    lengths = {name: numpy.shape(v)[-1] for name, v in vectors.items()}
-    if len(set(lengths.values())) > 1:
-        raise ValueError("the vectors' last axes must have one length; got "
-                         + ", ".join(f"{k}: {v}" for k, v in lengths.items()))
-
 
 def _gather_rows(candidates, suspect, offset, terms, size, plain, args):
     """Keep the rows of a block whose sum over entries cancelled: their flat
@@ -877,8 +866,7 @@ def summed_source(found, accuracy=None):
             body += NO_SERIES
         body += remainder_function(remainder, code, near_args)
         body += SUMMED_HELPERS.rstrip("\n").splitlines()
-    else:
-        body += SUMMED_HELPERS.rstrip("\n").split("\n\n\ndef _gather_rows")[0].splitlines()
+    body += VECTORS_HELPER
     body += tail_helpers(TAIL_NAMES, [closed] + list(series_terms) + list(ratios))
     if any("_lgamma_remainder(" in line for line in body):
         body += LGAMMA_REMAINDER

@@ -407,3 +407,19 @@ def large_function(printer, large, arguments):
     lines.append(f"    return {' + '.join(f'l{i}' for i in range(len(terms)))}, "
                  f"{' + '.join(f'abs(l{i})' for i in range(len(terms)))}")
     return lines
+
+
+#: ``_vectors(**vectors)`` of a module over vectors of any length (NumPy,
+#: PyTorch and JAX alike: the arguments are arrays by then)
+VECTORS_HELPER = [
+    "", "",
+    "def _vectors(**vectors):",
+    '    """Each argument a vector (its last axis the entries), all of one length."""',
+    "    for name, v in vectors.items():",
+    "        if v.ndim == 0:",
+    '            raise ValueError(f"{name} must be a vector (its last axis holds the entries); "',
+    '                             f"got {v.item()!r}")',
+    "    lengths = {name: v.shape[-1] for name, v in vectors.items()}",
+    "    if len(set(lengths.values())) > 1:",
+    '        raise ValueError("the vectors\' last axes must have one length; got "',
+    '                         + ", ".join(f"{k}: {v}" for k, v in lengths.items()))']
