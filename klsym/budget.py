@@ -62,8 +62,10 @@ def time_budget(seconds=None, route="derivation"):
         raise _Expired()
 
     signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, limit)
     try:
+        # armed inside: an alarm of a budget shorter than what follows must
+        # still be reported as the budget's, not escape as _Expired
+        signal.setitimer(signal.ITIMER_REAL, limit)
         yield
     except _Expired:
         leaving.append(True)

@@ -16,6 +16,19 @@ def test_an_overrun_raises_derivation_error_naming_the_route():
     assert info.value.route == "slow-route"
 
 
+def test_a_budget_shorter_than_its_own_setup_is_reported_as_overrun():
+    """An alarm due before the body starts (a budget of a microsecond) is the
+    budget's overrun, not a bare internal exception (found when a test
+    forced a planning budget to 1e-6 s); the timer and handler are restored."""
+    handler = signal.getsignal(signal.SIGALRM)
+    for _ in range(20):
+        with pytest.raises(klsym.DerivationError, match="tiny"):
+            with time_budget(1e-6, route="tiny"):
+                time.sleep(0.05)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is handler
+
+
 def test_a_body_within_budget_is_untouched():
     with time_budget(5, route="quick"):
         total = sum(range(1000))
