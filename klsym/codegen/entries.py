@@ -62,10 +62,13 @@ class Entries:
 
     quantity: str
     plan: object
-    #: the arguments, vectors whose last axis holds the entries
-    vectors: tuple
     #: ``(argument, constant, text)``: the entries of ``argument`` sum to ``constant``
     sums: tuple
+
+    @property
+    def vectors(self):
+        """The arguments, vectors whose last axis holds the entries."""
+        return tuple(a.name for a in self.plan.arguments)
 
     @cached_property
     def key(self):
@@ -99,7 +102,7 @@ def entry_plan(quantity, fp, fq=None):
     # a term may be negative where its sum is not (p_i log(p_i / q_i)): the
     # clamp at 0 is the sum's (NONNEGATIVE_SUM of the module)
     plan.nonnegative = False
-    return Entries(quantity, plan, tuple(a.name for a in plan.arguments), sums)
+    return Entries(quantity, plan, sums)
 
 
 def _vectors(family, size):

@@ -231,8 +231,10 @@ NEAR_EQUAL = r'''def _near_equal(flat, candidates):
                     numpy.concatenate([c[2] for c in scattered]),
                     [numpy.concatenate(parts) for parts in zip(*[c[3] for c in scattered])], None)
 
+'''
 
-def _near_group(flat, where, magnitude, plain, args, suspect):
+#: ``_near_group``: the remainder form and the series on some elements
+NEAR_GROUP = r'''def _near_group(flat, where, magnitude, plain, args, suspect):
     """``_near_equal`` for the elements ``where`` (indices, or a block's
     slice with the mask ``suspect`` of its candidates)."""
     if suspect is not None and _remainder is None:
@@ -490,28 +492,38 @@ def module_source(plan, accuracy=None):
         body.append(f"            _gather(candidates, suspect, offset, magnitude, plain, "
                     f"({near_args},))")
     if near:
-        body += ["", ""] + NEAR_EQUAL.rstrip("\n").splitlines()
-        if plan.series is not None:
-            body += SERIES_WHERE_BETTER.rstrip("\n").splitlines()
-            body += series_functions(plan, printer, series_terms, ratios, "numpy.where", near_large,
-                                     masked=True)
-        else:
-            body += NO_SERIES
-        body += remainder_function(remainder, code, near_args)
+        body += _near_functions(plan, printer, series_terms, ratios, near_large, remainder, near_args)
     if large:
         body += large_function(printer, large, large_arguments)
     body += tail_helpers(TAIL_NAMES, [e for _, e in branches] + ([large[1]] if large else [])
                          + list(series_terms) + list(ratios)
                          + [e for part in (near_large or ())[1:] for e in part])
-    if any("_lgamma_remainder(" in line for line in body):
-        body += LGAMMA_REMAINDER
-    if any("_log1pmx(" in line for line in body):
-        body += LOG1PMX
-    if any("_expm1mx(" in line for line in body):
-        body += EXPM1MX
-    if any("_log1p(" in line for line in body):
-        body += LOG1P
-    return _header(plan, accuracy, large, remainder is not None) + "\n".join(body) + "\n"
+    return _header(plan, accuracy, large, remainder is not None) + "\n".join(_with_helpers(body)) + "\n"
+
+
+def _near_functions(plan, printer, series_terms, ratios, near_large, remainder, near_args,
+                    dispatch=True):
+    """``_near_equal`` (with ``dispatch``: a module of sums has its own,
+    ``_near_rows``), ``_near_group``, the series' functions (or their
+    absence) and ``_remainder``: what replaces a cancelled closed form."""
+    lines = (["", ""] + NEAR_EQUAL.rstrip("\n").splitlines() if dispatch else []) \
+        + ["", ""] + NEAR_GROUP.rstrip("\n").splitlines()
+    if plan.series is not None:
+        lines += SERIES_WHERE_BETTER.rstrip("\n").splitlines()
+        lines += series_functions(plan, printer, series_terms, ratios, "numpy.where", near_large,
+                                  masked=True)
+    else:
+        lines += NO_SERIES
+    return lines + remainder_function(remainder, printer.doprint, near_args)
+
+
+def _with_helpers(body):
+    """``body`` and the numeric helpers it calls (each once, last)."""
+    for name, helper in (("_lgamma_remainder(", LGAMMA_REMAINDER), ("_log1pmx(", LOG1PMX),
+                         ("_expm1mx(", EXPM1MX), ("_log1p(", LOG1P)):
+        if any(name in line for line in body):
+            body = body + helper
+    return body
 
 
 def _entrywise(plan, terms):
@@ -857,25 +869,12 @@ def summed_source(found, accuracy=None):
                  "        if suspect.any():",
                  f"            _gather_rows(candidates, suspect, offset, "
                  f"({', '.join(f't{i}' for i in range(len(terms)))},), size, plain, ({near_args},))"]
-        body += ["", ""] + NEAR_EQUAL.rstrip("\n").splitlines()
-        if plan.series is not None:
-            body += SERIES_WHERE_BETTER.rstrip("\n").splitlines()
-            body += series_functions(plan, printer, series_terms, ratios, "numpy.where", None,
-                                     masked=True)
-        else:
-            body += NO_SERIES
-        body += remainder_function(remainder, code, near_args)
+        body += _near_functions(plan, printer, series_terms, ratios, None, remainder, near_args,
+                                dispatch=False)
         body += SUMMED_HELPERS.rstrip("\n").splitlines()
     body += VECTORS_HELPER
     body += tail_helpers(TAIL_NAMES, [closed] + list(series_terms) + list(ratios))
-    if any("_lgamma_remainder(" in line for line in body):
-        body += LGAMMA_REMAINDER
-    if any("_log1pmx(" in line for line in body):
-        body += LOG1PMX
-    if any("_expm1mx(" in line for line in body):
-        body += EXPM1MX
-    if any("_log1p(" in line for line in body):
-        body += LOG1P
+    body = _with_helpers(body)
     header = _header(plan, accuracy, None, remainder is not None,
                      summed=[text for _, _, text in found.sums])
     old = f"NONNEGATIVE = {plan.nonnegative!r}  # a divergence: rounding never makes it negative\n"
