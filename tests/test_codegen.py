@@ -781,13 +781,16 @@ def test_own_polygammas_against_mpmath():
                 assert abs(ours - exact) <= 4e-15 * abs(exact), (n, x, ours, exact)
 
 
-def test_own_log1p_against_mpmath():
-    """The generated module's ``_log1p`` (numpy.log and the rounding error of
-    1 + x) to about an ulp from x = -1 + 2^-52 to 1e300, both signs of small
-    x, and numpy.log1p's values at its limits (x = -1, +-oo, NaN, scalars)."""
+@pytest.mark.parametrize("simd", [False, True])
+def test_own_log1p_against_mpmath(simd):
+    """The generated module's ``_log1p`` to about an ulp from x = -1 + 2^-52
+    to 1e300, both signs of small x, and numpy.log1p's values at its limits
+    (x = -1, +-oo, NaN, scalars): its own (numpy.log and the rounding error
+    of 1 + x), and numpy.log1p, which it calls where that is a SIMD kernel."""
     import mpmath
     module = {}
     exec(codegen.source("poisson", "poisson"), module)  # noqa: S102 - our generated module
+    module["_SIMD_LOG1P"] = simd
     log1p = module["_log1p"]
     rng = np.random.default_rng(7)
     small = 10.0 ** rng.uniform(-300, 0, 2000) * rng.choice([-1.0, 1.0], 2000)
