@@ -151,6 +151,20 @@ def _time(function, args, repeat=7):
     return best
 
 
+def _settle_allocator():
+    """Allocate and free one 16 MB array before timing anything.  glibc maps
+    arrays above its mmap threshold (128 KB at start) afresh at every call,
+    with a page fault per page touched, until it frees such a mapping: the
+    threshold then rises to that size (up to 32 MB), and later arrays up to
+    it come from its heap, whose pages stay.  A program working on large
+    arrays is soon in that state; here, without this, the first family timed
+    paid for fresh pages at every call and the later ones did not (the hand
+    Poisson formula: 5-7 ns/el with 808 page faults a call timed first, 2.4
+    with none after a free of 8 MB or more), so that the figures depended on
+    the order of the families."""
+    np.ones(2 ** 21)  # 16 MB, freed at once
+
+
 FAMILIES = ("normal", "gamma", "beta", "dirichlet", "poisson", "categorical")
 
 
@@ -167,6 +181,7 @@ def main():
                              "(default 10 1000 50000)")
     args = parser.parse_args()
     textbook, torch_kl = _textbook(), _torch()
+    _settle_allocator()
     print(f"klsym {klsym.__version__}, numpy {np.__version__}, "
           f"torch {'absent' if torch_kl is None else __import__('torch').__version__}; "
           f"{args.size:.0e} elements, best of 7 consecutive calls")
