@@ -12,16 +12,19 @@ from .floating import (BESSEL_TAIL_SWITCH, EXP1_SWITCH, LARGE_ARGUMENT, TAIL_SWI
 from .printers import _squarings
 
 
-def signature(plan, note):
-    """``def <quantity>(...)`` and its docstring."""
+def signature(plan, note, workers=None):
+    """``def <quantity>(...)`` and its docstring; with ``workers`` (the lines
+    saying what it does), a ``workers=1`` keyword too."""
     names = ", ".join(a.name for a in plan.arguments)
-    return [f"def {plan.quantity}({names}, *, validate=True):",
+    keywords = "validate=True" + (", workers=1" if workers else "")
+    return [f"def {plan.quantity}({names}, *, {keywords}):",
             f'    """{plan.title} for arrays of parameters (broadcasting).',
             "",
             "    Parameters are " + ", ".join(describe(a) for a in plan.arguments) + ".",
             f"    {note}",
             "    With validate=False invalid parameters are not checked (the result is",
             "    then NaN or meaningless there).",
+            *(workers or []),
             '    """']
 
 
