@@ -13,10 +13,13 @@ digits on the exact float64 inputs (the closed forms themselves are checked
 against quadrature of the densities in the test suite).
 
 Run:  python benchmarks/codegen_speed.py [--size N] [--near M]
-Target: time ratio to the hand-written formula at most 1.3.
+Target: time ratio to the hand-written formula at most 1.3.  klsym is timed
+in the calling thread (workers=1, the default), as the hand formula runs,
+and with workers=-1 (a thread per CPU; torch uses its own threads too).
 """
 
 import argparse
+import os
 import time
 
 import mpmath
@@ -186,6 +189,7 @@ def main():
           f"torch {'absent' if torch_kl is None else __import__('torch').__version__}; "
           f"{args.size:.0e} elements, best of 7 consecutive calls")
     print(f"\n{'family':<14}{'klsym ns/el':>12}{'hand ns/el':>12}{'torch ns/el':>12}{'ratio':>7}"
+          f"{f'klsym, {os.cpu_count()} threads: ns/el, ratio':>36}"
           f"   max rel. error near p = q: klsym / hand / torch{'':>6}klsym-torch ns/el, error"
           f"   near p = q ns/el: klsym / hand")
     for name in args.families:
@@ -193,6 +197,7 @@ def main():
         data = _ordinary(name, args.size)
         ours(*data)  # build (derivation, series, compile) before timing
         t_ours = _time(lambda *a: ours(*a, validate=True), data) / args.size * 1e9
+        t_threads = _time(lambda *a: ours(*a, workers=-1), data) / args.size * 1e9
         t_hand = _time(textbook[name], data) / args.size * 1e9
         t_torch = _time(torch_kl[name], data) / args.size * 1e9 if torch_kl else float("nan")
         # the same on near-equal pairs (every element's closed form cancelled:
@@ -213,6 +218,7 @@ def main():
             error = _max_error(function(*[torch.from_numpy(a) for a in near]).numpy(), reference)
             ours_torch = f"{t:>12.1f}, {error:.1e}"
         print(f"{name:<14}{t_ours:>12.1f}{t_hand:>12.1f}{t_torch:>12.1f}{t_ours / t_hand:>7.2f}"
+              f"{t_threads:>28.1f}, {t_threads / t_hand:.2f}"
               f"   {errors[0]:.1e} / {errors[1]:.1e} / {errors[2]:.1e}{ours_torch}"
               f"{t_close:>12.1f} / {t_close_hand:.1f}")
     _small_arrays(textbook, args.small, args.families)
