@@ -54,7 +54,9 @@ def kl_function(p_family, q_family, backend="numpy"):
     -------
     callable
         ``f(<params of p>_p, <params of q>_q, *, validate=True)``, by position
-        or keyword, broadcasting like the backend's arrays.
+        or keyword, broadcasting like the backend's arrays; the NumPy one
+        also takes ``workers=n``, threads evaluating its blocks (-1: one per
+        CPU; the same results as the default 1).
 
     Examples
     --------

@@ -701,9 +701,10 @@ def _each_block(evaluate, out, arrays, width, workers, **keywords):
 
 
 def _workers(workers):
-    """The number of threads ``workers`` asks for (-1: one per CPU)."""
+    """The number of threads ``workers`` asks for (-1: one per CPU this
+    process may run on)."""
     if workers == -1:
-        return os.cpu_count() or 1
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     if isinstance(workers, (int, numpy.integer)) and not isinstance(workers, bool) and workers >= 1:
         return int(workers)
     raise ValueError(f"workers must be a positive integer, or -1 for one thread per CPU; "
