@@ -94,7 +94,7 @@ def _infinite_sum(body, lo, work):
             peak, best = lo + step, size
         step *= 2
     if peak - lo <= FAR_PEAK:
-        return mpmath.nsum(body, [lo, mpmath.inf])
+        return _extrapolated(body, lo)
     left, right = max(lo, peak // 2), peak * 2
     while right - left > 2:
         a, b = left + (right - left) // 3, right - (right - left) // 3
@@ -130,8 +130,22 @@ def _infinite_sum(body, lo, work):
                                       f"to be summed (more than {MAX_TERMS} terms)")
             k += direction
         if direction == 1:
-            total += mpmath.nsum(body, [k + 1, mpmath.inf])
+            total += _extrapolated(body, k + 1)
     return total
+
+
+def _extrapolated(body, lo):
+    """``mpmath.nsum`` of the terms from ``lo`` on, or ArithmeticError where none
+    of its extrapolations reached the working precision.  (Without ``strict``
+    it returns its best guess: for a negative binomial of r = 7e-7 and
+    p = 8.5e-7, whose terms shrink by a factor 1 - 8.5e-7 a step, its
+    entropy's sum came out wrong in the seventh digit, and H(p, q) - H(p) - KL
+    was 6e-7 instead of 0.)"""
+    try:
+        return mpmath.nsum(body, [lo, mpmath.inf], strict=True)
+    except mpmath.libmp.NoConvergence:
+        raise ArithmeticError(f"the sum from k = {lo} did not converge to {mpmath.mp.dps} digits "
+                              "(no extrapolation of its terms reached that precision)") from None
 
 
 def _mp(bound):
