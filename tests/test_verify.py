@@ -178,6 +178,7 @@ def test_finds_a_flipped_sign():
     assert set(first.p) == {"alpha", "beta"} and sympy.Rational(first.p["alpha"]) > 0
     assert "--p 'alpha=" + first.p["alpha"] in first.command
     assert "FAIL gamma || gamma point #0" in report.to_text()
+    assert f"re-check: {first.command}" in report.to_text()
 
 
 def test_finds_a_wrong_constant():
