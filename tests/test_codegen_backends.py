@@ -558,3 +558,39 @@ def test_categorical_of_any_length(backend):
         kl(array(np.full((3, 4), 0.25)), array(bad))
     with pytest.raises(ValueError, match=r"Eq\(sum\(p_p\), 1\); got sum\(p_p\)=1.25 at index \(1,\)"):
         kl(array([[0.25] * 4, [0.25, 0.25, 0.25, 0.5]]), array(np.full((2, 4), 0.25)))
+
+
+def test_torch_sums_over_chunks_of_rows(monkeypatch):
+    """The PyTorch categorical sums CHUNK entries' rows at a time (beyond
+    glibc's 32 MB mmap ceiling each tensor paid a page fault per 4 KB at every
+    call): with CHUNK forced to one row of 300 entries, rows against mpmath,
+    broadcast leading axes, the gradient of the chunked sum that of the
+    whole, and an invalid entry of the third chunk named by its index in the
+    whole."""
+    torch = pytest.importorskip("torch")
+    kl = codegen.kl_function("categorical", "categorical", backend="torch")
+    rng = np.random.default_rng(6)
+    p = rng.uniform(0.05, 1, (3, 300))
+    q = np.stack([rng.uniform(0.05, 1, 300), p[1] * (1 + 1e-9 * rng.standard_normal(300)),
+                  rng.uniform(0.05, 1, 300)])
+    p, q = p / p.sum(-1, keepdims=True), q / q.sum(-1, keepdims=True)
+    x = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+    kl(x, torch.tensor(q)).sum().backward()
+    whole = x.grad.clone()
+    monkeypatch.setitem(kl.__globals__, "CHUNK", 300)
+    x.grad = None
+    values = kl(x, torch.tensor(q))
+    values.sum().backward()
+    assert torch.equal(x.grad, whole)
+    with mpmath.workdps(60):
+        for a, b, value in zip(p, q, values.detach().numpy()):
+            reference = measures_kl(a.tolist(), b.tolist())
+            assert relative_error(float(value), reference) < SAME_FAMILY_TARGET, value
+    pairs = kl(torch.tensor(p[:, None, :]), torch.tensor(q[None, :, :]))  # (3, 3) pairs
+    assert pairs.shape == (3, 3)
+    with mpmath.workdps(60):
+        assert relative_error(float(pairs[2, 0]), measures_kl(p[2].tolist(), q[0].tolist())) < SAME_FAMILY_TARGET
+    bad = q.copy()
+    bad[2, 1], bad[2, 2] = -0.25, bad[2, 2] + bad[2, 1] + 0.25
+    with pytest.raises(ValueError, match=r"p_q must satisfy p_q > 0; got p_q=-0.25 at index \(2, 1\)"):
+        kl(torch.tensor(p), torch.tensor(bad))
