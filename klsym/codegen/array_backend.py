@@ -515,7 +515,7 @@ def summed_source(found, backend, accuracy=None):
 #: PyTorch's sum over entries, a chunk of rows at a time: glibc maps a
 #: tensor above its mmap ceiling (32 MB) afresh at every call, a page fault
 #: per 4 KB; the categorical KL on 10^6 rows of 10 entries took 589 ns a row
-#: whole (371108 page faults a call) and 205 in chunks of 10^4 to 3e5 rows
+#: whole (371108 page faults a call) and 205-269 in chunks of 10^4 to 3e5 rows
 SUMMED_ROWS = ["", "",
     "CHUNK = 2 ** 20  # entries per chunk of rows (8 MB a float64 tensor)",
     "", "",
